@@ -1,0 +1,226 @@
+-- emit_header.lua: the public header include/<name>/<name>.h.
+--
+-- Order: version and ABI tag, status codes, domains, the spec's types, the
+-- functions of both builds, then the guard macro's two sides: the
+-- free-threaded fast paths (inline, reading the current state from
+-- initial-exec TLS) and the GIL build's own functions.
+
+local cgen = require "cgen"
+
+local M = {}
+
+-- The inline fast paths.  Each heap op calls one entry of the library's
+-- mimalloc table with the function's parameters after the domain; fail gives
+-- (count, size, alignment) for the error report when mimalloc returns NULL.
+local HEAP_OPS = {
+  malloc         = { entry = "heap_malloc",         fail = function(a) return "1, " .. a[1] .. ", 1" end },
+  zalloc         = { entry = "heap_zalloc",         fail = function(a) return "1, " .. a[1] .. ", 1" end },
+  mallocn        = { entry = "heap_mallocn",        fail = function(a) return a[1] .. ", " .. a[2] .. ", 1" end },
+  calloc         = { entry = "heap_calloc",         fail = function(a) return a[1] .. ", " .. a[2] .. ", 1" end },
+  realloc        = { entry = "heap_realloc",        fail = function(a) return "1, " .. a[2] .. ", 1" end },
+  malloc_aligned = { entry = "heap_malloc_aligned", fail = function(a) return "1, " .. a[1] .. ", " .. a[2] end },
+}
+M.HEAP_OPS = HEAP_OPS
+
+local function inline_name(m, f) return m.P .. "_" .. f.name .. "_inline" end
+M.inline_name = inline_name
+
+local function emit_inline(b, m, f)
+  local U, P = m.U, m.P
+  local op = f.impl.ft.inline
+  b.emit("static inline %s", cgen.decl(f.ret.ctype, inline_name(m, f) .. "(" .. cgen.params(f.params) .. ")"))
+  b.emit("{")
+  if HEAP_OPS[op] then
+    local d = f.params[1].name
+    local rest = {}
+    for i = 2, #f.params do rest[#rest + 1] = f.params[i].name end
+    -- locals carry a ts_ prefix so that they never shadow a parameter
+    b.emit("  %s_ft_fast *ts_fast = %s_ft_current;", P, P)
+    b.emit("  struct mi_heap_s *ts_heap;")
+    b.emit("  void *ts_block;")
+    b.emit("  if (%s_UNLIKELY(ts_fast == NULL || (unsigned)%s >= %sDOMAIN_COUNT ||", U, d, U)
+    b.emit("                      (ts_heap = ts_fast->heap[%s]) == NULL))", d)
+    b.emit("    return %s_ft_refused(%s);", P, d)
+    b.emit("  ts_block = %s_mi.%s(ts_heap%s);", P, HEAP_OPS[op].entry,
+           #rest > 0 and ", " .. table.concat(rest, ", ") or "")
+    b.emit("  if (%s_UNLIKELY(ts_block == NULL))", U)
+    b.emit("    return %s_ft_failed(%s);", P, HEAP_OPS[op].fail(rest))
+    b.emit("  if (%sDOMAIN_COUNTED(%s))", U, d)
+    b.emit("    ts_fast->count[%s]++;", d)
+    b.emit("  return ts_block;")
+  elseif op == "free" then
+    b.emit("  %s_mi.free_block(%s);", P, f.params[1].name)
+  elseif op == "block_size" then
+    b.emit("  return %s_mi.usable_size(%s);", P, f.params[1].name)
+  elseif op == "gc_due" then
+    local d = f.params[1].name
+    b.emit("  %s_ft_fast *ts_fast = %s_ft_current;", P, P)
+    b.emit("  return ts_fast != NULL && (unsigned)%s < %sDOMAIN_COUNT && ts_fast->threshold[%s] != 0 &&", d, U, d)
+    b.emit("         ts_fast->count[%s] >= ts_fast->threshold[%s];", d, d)
+  end
+  b.emit("}")
+end
+
+local function emit_decl(b, m, f)
+  cgen.comment(b, "", f.doc)
+  if f.abi then
+    b.emit("%s %s;", m.U .. "API", cgen.decl(f.ret.ctype, cgen.checked_name(f) .. "(" ..
+           cgen.params(f.params, "uint32_t abi") .. ")"))
+    b.emit("static inline %s", cgen.decl(f.ret.ctype, f.cname .. "(" .. cgen.params(f.params) .. ")"))
+    b.emit("{")
+    b.emit("  return %s(%s);", cgen.checked_name(f), cgen.args(f.params, m.U .. "ABI"))
+    b.emit("}")
+  else
+    b.emit("%s %s;", m.U .. "API", cgen.decl(f.ret.ctype, f.cname .. "(" .. cgen.params(f.params) .. ")"))
+  end
+  if f.gil == "held" then
+    b.emit("%s %s;", m.U .. "API", cgen.decl(f.ret.ctype, cgen.nogil_name(f) .. "(" .. cgen.params(f.params) .. ")"))
+  end
+  b.emit("")
+end
+
+local function emit_types(b, m)
+  local U, P = m.U, m.P
+  b.emit("/* Status codes; 0 is success.  %sstrerror() gives the message. */", P)
+  b.emit("typedef enum %sstatus {", P)
+  b.emit("  %sOK = 0,", U)
+  for _, e in ipairs(m.errors) do b.emit("  %s = %d, /* %s */", cgen.error_const(m, e), e.code, e.message) end
+  b.emit("} %sstatus;", P)
+  b.emit("#define %sSTATUS_COUNT %d", U, #m.errors + 1)
+  b.emit("")
+  b.emit("/* Allocation domains: each thread state has one heap per domain. */")
+  b.emit("typedef enum %sdomain {", P)
+  for _, d in ipairs(m.domains) do b.emit("  %s = %d, /* %s */", cgen.domain_const(m, d), d.index, d.doc) end
+  b.emit("} %sdomain;", P)
+  b.emit("#define %sDOMAIN_COUNT %d", U, #m.domains)
+  b.emit("#define %sDOMAIN_DEFAULT %s", U, cgen.domain_const(m, m.default_domain))
+  b.emit("#define %sDOMAIN_BIT(d) (1u << (d))", U)
+  b.emit("#define %sDOMAIN_ALL ((1u << %sDOMAIN_COUNT) - 1u)", U, U)
+  b.emit("/* Domains whose allocations are counted for a collector. */")
+  b.emit("#define %sDOMAINS_COUNTED 0x%xu", U, m.counted_mask)
+  b.emit("#define %sDOMAIN_COUNTED(d) ((%sDOMAINS_COUNTED >> (unsigned)(d)) & 1u)", U, U)
+  b.emit("")
+  for _, t in ipairs(m.types) do
+    cgen.comment(b, "", t.doc)
+    if t.kind == "opaque" then
+      b.emit("typedef struct %s %s;", t.cname, t.cname)
+    elseif t.kind == "enum" then
+      b.emit("typedef enum %s {", t.cname)
+      for _, v in ipairs(t.values) do b.emit("  %s = %d, /* %s */", v.cname, v.value, v.doc) end
+      b.emit("} %s;", t.cname)
+    elseif t.kind == "struct" then
+      b.emit("typedef struct %s {", t.cname)
+      for _, fl in ipairs(t.fields) do b.emit("  %s; /* %s */", cgen.decl(fl.ctype, fl.name), fl.doc) end
+      b.emit("} %s;", t.cname)
+    elseif t.kind == "callback" then
+      b.emit("typedef %s (*%s)(%s);", t.returns, t.cname, cgen.params(t.params))
+    end
+    b.emit("")
+  end
+end
+
+local function emit_ft_fast_path(b, m)
+  local U, P = m.U, m.P
+  b.emit("/* The inline fast paths below read the calling thread's current state")
+  b.emit(" * from initial-exec TLS and call mimalloc through the library's table, so a")
+  b.emit(" * program that uses them does not link mimalloc itself and keeps its own malloc. */")
+  b.emit("struct mi_heap_s;")
+  b.emit("typedef struct %s_ft_fast {", P)
+  b.emit("  struct mi_heap_s *heap[%sDOMAIN_COUNT]; /* NULL once the domain ended */", U)
+  b.emit("  uint64_t count[%sDOMAIN_COUNT];          /* allocations, counted domains only */", U)
+  b.emit("  uint64_t threshold[%sDOMAIN_COUNT];", U)
+  b.emit("} %s_ft_fast;", P)
+  b.emit("")
+  b.emit("typedef struct %s_ft_mi {", P)
+  b.emit("  void *(*heap_malloc)(struct mi_heap_s *heap, size_t size);")
+  b.emit("  void *(*heap_zalloc)(struct mi_heap_s *heap, size_t size);")
+  b.emit("  void *(*heap_mallocn)(struct mi_heap_s *heap, size_t count, size_t size);")
+  b.emit("  void *(*heap_calloc)(struct mi_heap_s *heap, size_t count, size_t size);")
+  b.emit("  void *(*heap_realloc)(struct mi_heap_s *heap, void *block, size_t size);")
+  b.emit("  void *(*heap_malloc_aligned)(struct mi_heap_s *heap, size_t size, size_t alignment);")
+  b.emit("  void (*free_block)(void *block);")
+  b.emit("  size_t (*usable_size)(const void *block);")
+  b.emit("} %s_ft_mi;", P)
+  b.emit("")
+  b.emit("%sAPI extern const %s_ft_mi %s_mi;", U, P, P)
+  b.emit("%sAPI extern __thread %s_ft_fast *%s_ft_current %s_TLS_MODEL;", U, P, P, U)
+  b.emit("%sAPI void *%s_ft_refused(%sdomain domain);", U, P, P)
+  b.emit("%sAPI void *%s_ft_failed(size_t count, size_t size, size_t alignment);", U, P)
+  b.emit("")
+  local inl = cgen.funcs(m, function(f) return f.builds.ft and f.impl.ft.inline end)
+  for _, f in ipairs(inl) do
+    emit_inline(b, m, f)
+    b.emit("")
+  end
+  b.emit("#ifndef %sNO_INLINE", U)
+  for _, f in ipairs(inl) do
+    b.emit("#define %s(%s) %s(%s)", f.cname, cgen.args(f.params), inline_name(m, f), cgen.args(f.params))
+  end
+  b.emit("#endif")
+end
+
+function M.emit(m)
+  local b = cgen.buffer()
+  local U, G = m.U, m.api.guard
+  local hguard = m.api.name:upper() .. "_H"
+  cgen.emit_banner(b, m, "c", m.api.name .. ".h, the public header of")
+  b.emit("#ifndef %s", hguard)
+  b.emit("#define %s", hguard)
+  b.emit("")
+  b.emit("#include <stddef.h>")
+  b.emit("#include <stdint.h>")
+  b.emit("")
+  b.emit("#ifdef __cplusplus")
+  b.emit("extern \"C\" {")
+  b.emit("#endif")
+  b.emit("")
+  b.emit("#define %sVERSION \"%s\"", U, m.api.version)
+  b.emit("#define %sVERSION_MAJOR %s", U, m.api.major)
+  b.emit("#define %sVERSION_MINOR %s", U, m.api.minor)
+  b.emit("#define %sVERSION_PATCH %s", U, m.api.patch)
+  b.emit("")
+  b.emit("/* The ABI tag: the spec's signature hash with the build in the low bits.")
+  b.emit(" * Functions that start a program's use of the library pass it, so a header")
+  b.emit(" * and a library of different builds or specs fail with %sE_ABI. */", U)
+  b.emit("#define %sSPEC_ABI 0x%08xu", U, m.abi_hash)
+  b.emit("#ifdef %s", G)
+  b.emit("#define %sABI (%sSPEC_ABI | 2u)", U, U)
+  b.emit("#else")
+  b.emit("#define %sABI (%sSPEC_ABI | 1u)", U, U)
+  b.emit("#endif")
+  b.emit("")
+  b.emit("#if defined(__GNUC__)")
+  b.emit("#define %sAPI __attribute__((visibility(\"default\")))", U)
+  b.emit("#define %s_UNLIKELY(x) __builtin_expect(!!(x), 0)", U)
+  b.emit("#define %s_TLS_MODEL __attribute__((tls_model(\"initial-exec\")))", U)
+  b.emit("#else")
+  b.emit("#define %sAPI", U)
+  b.emit("#define %s_UNLIKELY(x) (x)", U)
+  b.emit("#define %s_TLS_MODEL", U)
+  b.emit("#endif")
+  b.emit("")
+  emit_types(b, m)
+  b.emit("/* ---- Functions of both builds ---- */")
+  b.emit("")
+  for _, f in ipairs(cgen.funcs(m, function(f) return f.both end)) do emit_decl(b, m, f) end
+  b.emit("#ifdef %s", G)
+  b.emit("/* ---- The free-threaded build (lib%st) ---- */", m.api.name)
+  b.emit("")
+  for _, f in ipairs(cgen.funcs(m, function(f) return f.builds.ft and not f.both end)) do emit_decl(b, m, f) end
+  emit_ft_fast_path(b, m)
+  b.emit("")
+  b.emit("#else /* !%s */", G)
+  b.emit("/* ---- The GIL build (lib%s) ---- */", m.api.name)
+  b.emit("")
+  for _, f in ipairs(cgen.funcs(m, function(f) return f.builds.gil and not f.both end)) do emit_decl(b, m, f) end
+  b.emit("#endif /* %s */", G)
+  b.emit("")
+  b.emit("#ifdef __cplusplus")
+  b.emit("}")
+  b.emit("#endif")
+  b.emit("")
+  b.emit("#endif /* %s */", hguard)
+  return b.text()
+end
+
+return M

@@ -1,0 +1,470 @@
+/* arena.c - the small-block allocator of the GIL build (contract in arena.h).
+ *
+ * pymalloc's design, reshaped for per-owner pools: a pool belongs to one owner
+ * while it holds blocks, arenas are shared.  Two departures from obmalloc.c:
+ * arena descriptors live outside the arenas, so every pool of an arena is
+ * usable and arena_owns() never reads memory that might not be ours; and no
+ * malloc is called anywhere, because the library may itself sit under malloc.
+ */
+#include "arena.h"
+
+#include <assert.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define POOL_BITS 14
+#define POOL_SIZE ((uintptr_t)1 << POOL_BITS)
+#define ARENA_BITS 20
+#define ARENA_SIZE ((uintptr_t)1 << ARENA_BITS)
+#define POOLS_PER_ARENA ((unsigned)(ARENA_SIZE / POOL_SIZE))
+#define CLASS_SHIFT 4
+
+/* Radix map of arenas: 48-bit user addresses, one slot per 1 MiB. */
+#define ADDR_BITS 48
+#define LEAF_BITS 14
+#define TOP_BITS (ADDR_BITS - ARENA_BITS - LEAF_BITS)
+#define LEAF_LEN ((size_t)1 << LEAF_BITS)
+
+_Static_assert(UINTPTR_MAX >> 63 == 1, "the radix map assumes 64-bit addresses");
+_Static_assert(TSHEAP_ARENA_ALIGN == 1 << CLASS_SHIFT, "classes are found with a shift");
+_Static_assert(TSHEAP_ARENA_SMALL_MAX % TSHEAP_ARENA_ALIGN == 0, "whole classes");
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define NOINLINE __attribute__((noinline))
+/* Keeps gcc and clang from fusing the two owner counter updates into SSE code
+ * that costs more instructions than it saves. */
+#define NO_FUSE() __asm__ volatile("" ::: "memory")
+#else
+#define LIKELY(x) (x)
+#define UNLIKELY(x) (x)
+#define NOINLINE
+#define NO_FUSE() ((void)0)
+#endif
+
+typedef struct block {
+  struct block *next;
+} block;
+
+struct arena_object;
+
+/* Header at the start of every pool; blocks follow it. */
+struct arena_pool {
+  block *freeblock;             /* head of the free list; NULL when the pool is full */
+  arena_owner *owner;
+  uint32_t ref;                 /* live blocks; 0 while the pool is free in its arena */
+  uint32_t size;                /* class size */
+  uint32_t nextoffset;          /* blocks below this offset have been carved */
+  uint32_t maxnextoffset;       /* last offset a block fits at */
+  struct arena_pool *nextpool;  /* owner's used[class] list, or the arena's free pools */
+  struct arena_pool *prevpool;
+  struct arena_pool *allnext;   /* owner's list of all its pools */
+  struct arena_pool *allprev;
+  struct arena_object *arena;
+  uint32_t szidx;
+};
+
+#define POOL_HDR \
+  ((sizeof(struct arena_pool) + TSHEAP_ARENA_ALIGN - 1) & ~(size_t)(TSHEAP_ARENA_ALIGN - 1))
+#define POOL_OF(p) ((struct arena_pool *)((uintptr_t)(p) & ~(POOL_SIZE - 1)))
+#define MAX_BLOCKS ((POOL_SIZE - POOL_HDR) / TSHEAP_ARENA_ALIGN)
+
+/* The first block is handed out and the second becomes the free list at once. */
+_Static_assert((POOL_SIZE - POOL_HDR) / TSHEAP_ARENA_SMALL_MAX >= 2, "two blocks per pool");
+
+struct arena_object {
+  char *address;
+  char *pool_address;           /* next never-used pool */
+  struct arena_pool *freepools; /* pools used before and empty now */
+  unsigned nfreepools;          /* both kinds */
+  struct arena_object *nextarena, *prevarena;
+  struct arena_object *allnext, *allprev; /* every mapped arena, for arena_get_totals */
+};
+
+/* usable_arenas holds the arenas with a free pool, sorted by nfreepools ascending
+ * so that new pools come from the fullest arena and the emptier ones can drain;
+ * nfp2lasta[n] is the last arena of that list with n free pools (CPython 3.10). */
+static struct arena_object *usable_arenas;
+static struct arena_object *nfp2lasta[POOLS_PER_ARENA + 1];
+static struct arena_object *unused_descs;
+static struct arena_object *all_arenas;
+static struct arena_object **radix_top[(size_t)1 << TOP_BITS];
+static size_t narenas;
+/* Holds the pools of released owners; never allocated from, so never in used lists. */
+static arena_owner orphan;
+
+static void *map_pages(size_t len) {
+  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+static struct arena_object **radix_slot(const char *base, int create) {
+  uintptr_t a = (uintptr_t)base;
+  struct arena_object ***top = &radix_top[a >> (ARENA_BITS + LEAF_BITS)];
+  if (!*top) {
+    if (!create)
+      return NULL;
+    *top = map_pages(LEAF_LEN * sizeof(struct arena_object *));
+    if (!*top)
+      return NULL;
+  }
+  return &(*top)[(a >> ARENA_BITS) & (LEAF_LEN - 1)];
+}
+
+/* mmap only promises page alignment: try the cheap way, then over-map and trim. */
+static char *map_arena(void) {
+  char *p = map_pages(ARENA_SIZE);
+  if (!p || ((uintptr_t)p & (ARENA_SIZE - 1)) == 0)
+    return p;
+  munmap(p, ARENA_SIZE);
+  p = map_pages(2 * ARENA_SIZE);
+  if (!p)
+    return NULL;
+  size_t head = (size_t)(-(uintptr_t)p & (ARENA_SIZE - 1));
+  if (head)
+    munmap(p, head);
+  munmap(p + head + ARENA_SIZE, ARENA_SIZE - head);
+  return p + head;
+}
+
+static NOINLINE struct arena_object *new_arena(void) {
+  if (!unused_descs) {
+    /* Descriptors are tiny and reused, so their pages are never returned. */
+    size_t len = (size_t)1 << 16, n = len / sizeof(struct arena_object);
+    struct arena_object *d = map_pages(len);
+    if (!d)
+      return NULL;
+    for (size_t i = 0; i < n; i++)
+      d[i].nextarena = i + 1 < n ? &d[i + 1] : NULL;
+    unused_descs = d;
+  }
+  char *base = map_arena();
+  if (!base)
+    return NULL;
+  struct arena_object **slot = (uintptr_t)base >> ADDR_BITS ? NULL : radix_slot(base, 1);
+  if (!slot) {
+    munmap(base, ARENA_SIZE);
+    return NULL;
+  }
+  struct arena_object *ao = unused_descs;
+  unused_descs = ao->nextarena;
+  *slot = ao;
+  ao->address = base;
+  ao->pool_address = base;
+  ao->freepools = NULL;
+  ao->nfreepools = POOLS_PER_ARENA;
+  ao->nextarena = ao->prevarena = NULL;
+  ao->allprev = NULL;
+  ao->allnext = all_arenas;
+  if (all_arenas)
+    all_arenas->allprev = ao;
+  all_arenas = ao;
+  narenas++;
+  return ao;
+}
+
+static void drop_arena(struct arena_object *ao) {
+  *radix_slot(ao->address, 0) = NULL;
+  munmap(ao->address, ARENA_SIZE);
+  ao->address = NULL;
+  if (ao->allprev)
+    ao->allprev->allnext = ao->allnext;
+  else
+    all_arenas = ao->allnext;
+  if (ao->allnext)
+    ao->allnext->allprev = ao->allprev;
+  ao->nextarena = unused_descs;
+  unused_descs = ao;
+  narenas--;
+}
+
+static struct arena_pool *take_pool(void) {
+  struct arena_object *ao = usable_arenas;
+  if (!ao) {
+    ao = new_arena();
+    if (!ao)
+      return NULL;
+    usable_arenas = ao;
+    nfp2lasta[ao->nfreepools] = ao;
+  }
+  /* ao has the fewest free pools, so it stays first and is alone at nf - 1. */
+  unsigned nf = ao->nfreepools;
+  if (nfp2lasta[nf] == ao)
+    nfp2lasta[nf] = NULL;
+  if (nf > 1)
+    nfp2lasta[nf - 1] = ao;
+  struct arena_pool *pool = ao->freepools;
+  if (pool) {
+    ao->freepools = pool->nextpool;
+  } else {
+    pool = (struct arena_pool *)ao->pool_address;
+    ao->pool_address += POOL_SIZE;
+    pool->arena = ao;
+  }
+  if (--ao->nfreepools == 0) {
+    usable_arenas = ao->nextarena;
+    if (usable_arenas)
+      usable_arenas->prevarena = NULL;
+    ao->nextarena = ao->prevarena = NULL;
+  }
+  return pool;
+}
+
+/* An empty pool goes back to its arena.  A wholly free arena is unmapped unless it
+ * is the last of usable_arenas: that keeps at most one cached, as obmalloc does. */
+static void give_pool(struct arena_pool *pool) {
+  struct arena_object *ao = pool->arena;
+  pool->ref = 0;  /* discard hands over pools that still count blocks */
+  pool->nextpool = ao->freepools;
+  ao->freepools = pool;
+
+  unsigned nf = ao->nfreepools;
+  struct arena_object *lastnf = nfp2lasta[nf];
+  if (lastnf == ao) {
+    struct arena_object *p = ao->prevarena;
+    nfp2lasta[nf] = p && p->nfreepools == nf ? p : NULL;
+  }
+  ao->nfreepools = ++nf;
+
+  if (nf == POOLS_PER_ARENA && ao->nextarena) {
+    if (ao->prevarena)
+      ao->prevarena->nextarena = ao->nextarena;
+    else
+      usable_arenas = ao->nextarena;
+    ao->nextarena->prevarena = ao->prevarena;
+    drop_arena(ao);
+    return;
+  }
+  if (nf == 1) {
+    /* It was full, hence off the list; it now has the fewest free pools. */
+    ao->prevarena = NULL;
+    ao->nextarena = usable_arenas;
+    if (usable_arenas)
+      usable_arenas->prevarena = ao;
+    usable_arenas = ao;
+    if (!nfp2lasta[1])
+      nfp2lasta[1] = ao;
+    return;
+  }
+  if (!nfp2lasta[nf])
+    nfp2lasta[nf] = ao;
+  if (ao == lastnf)
+    return;
+  /* lastnf comes after ao: move ao just behind it to keep the order. */
+  if (ao->prevarena)
+    ao->prevarena->nextarena = ao->nextarena;
+  else
+    usable_arenas = ao->nextarena;
+  ao->nextarena->prevarena = ao->prevarena;
+  ao->prevarena = lastnf;
+  ao->nextarena = lastnf->nextarena;
+  if (ao->nextarena)
+    ao->nextarena->prevarena = ao;
+  lastnf->nextarena = ao;
+}
+
+static void unlink_used(arena_owner *o, struct arena_pool *pool) {
+  if (pool->prevpool)
+    pool->prevpool->nextpool = pool->nextpool;
+  else
+    o->used[pool->szidx] = pool->nextpool;
+  if (pool->nextpool)
+    pool->nextpool->prevpool = pool->prevpool;
+}
+
+static NOINLINE void *malloc_new_pool(arena_owner *o, size_t idx) {
+  struct arena_pool *pool = take_pool();
+  if (!pool)
+    return NULL;
+  uint32_t size = (uint32_t)((idx + 1) << CLASS_SHIFT);
+  block *b = (block *)((char *)pool + POOL_HDR);
+  block *f = (block *)((char *)b + size);
+  f->next = NULL;
+  pool->freeblock = f;
+  pool->owner = o;
+  pool->ref = 1;
+  pool->size = size;
+  pool->nextoffset = (uint32_t)(POOL_HDR + 2 * size);
+  pool->maxnextoffset = (uint32_t)(POOL_SIZE - size);
+  pool->szidx = (uint32_t)idx;
+  pool->nextpool = pool->prevpool = NULL;  /* used[idx] was empty */
+  o->used[idx] = pool;
+  pool->allprev = NULL;
+  pool->allnext = o->all;
+  if (o->all)
+    o->all->allprev = pool;
+  o->all = pool;
+  o->live_blocks++;
+  o->live_bytes += size;
+  return b;
+}
+
+/* The free list ran dry after taking b: carve the next block, or take the full
+ * pool off used[].  Returns b so the hot path can tail-call it. */
+static NOINLINE void *pool_extend(arena_owner *o, struct arena_pool *pool, block *b) {
+  if (pool->nextoffset <= pool->maxnextoffset) {
+    block *f = (block *)((char *)pool + pool->nextoffset);
+    pool->nextoffset += pool->size;
+    f->next = NULL;
+    pool->freeblock = f;
+    return b;
+  }
+  struct arena_pool *next = pool->nextpool;  /* pool was used[szidx]'s head */
+  o->used[pool->szidx] = next;
+  if (next)
+    next->prevpool = NULL;
+  return b;
+}
+
+void *arena_malloc(arena_owner *o, size_t size) {
+  size_t idx = (size - 1) >> CLASS_SHIFT;
+  assert(size - 1 < TSHEAP_ARENA_SMALL_MAX);
+  struct arena_pool *pool = o->used[idx];
+  if (UNLIKELY(!pool))
+    return malloc_new_pool(o, idx);
+  block *b = pool->freeblock, *next = b->next;
+  o->live_blocks++;
+  pool->freeblock = next;
+  pool->ref++;
+  NO_FUSE();
+  o->live_bytes += pool->size;
+  if (UNLIKELY(!next))
+    return pool_extend(o, pool, b);
+  return b;
+}
+
+/* The pool is full (not in used[]) or p is its last live block. */
+static NOINLINE void free_slow(struct arena_pool *pool, block *b) {
+  arena_owner *o = pool->owner;
+  block *last = pool->freeblock;
+  o->live_blocks--;
+  o->live_bytes -= pool->size;
+  b->next = last;
+  pool->freeblock = b;
+  if (--pool->ref) {
+    if (o != &orphan) {
+      pool->prevpool = NULL;
+      pool->nextpool = o->used[pool->szidx];
+      if (pool->nextpool)
+        pool->nextpool->prevpool = pool;
+      o->used[pool->szidx] = pool;
+    }
+    return;
+  }
+  if (last && o != &orphan) {
+    /* An owner keeps its only pool with room in a class even when empty, so that
+     * alloc/free loops do not cycle a pool through the arena on every call.  At
+     * most one per owner and class; discard and release return it. */
+    if (!pool->prevpool && !pool->nextpool)
+      return;
+    unlink_used(o, pool);
+  }
+  if (pool->allprev)
+    pool->allprev->allnext = pool->allnext;
+  else
+    o->all = pool->allnext;
+  if (pool->allnext)
+    pool->allnext->allprev = pool->allprev;
+  give_pool(pool);
+}
+
+void arena_free(void *p) {
+  struct arena_pool *pool = POOL_OF(p);
+  block *b = p, *last = pool->freeblock;
+  if (UNLIKELY(!last || pool->ref == 1)) {
+    free_slow(pool, b);
+    return;
+  }
+  arena_owner *o = pool->owner;
+  o->live_blocks--;
+  b->next = last;
+  pool->freeblock = b;
+  pool->ref--;
+  NO_FUSE();
+  o->live_bytes -= pool->size;
+}
+
+/* Any address in the block area of a pool of a mapped arena counts, live or not:
+ * callers only need to tell our blocks from other allocators'. */
+int arena_owns(const void *p) {
+  uintptr_t a = (uintptr_t)p;
+  if ((a & (POOL_SIZE - 1)) < POOL_HDR || a >> ADDR_BITS)
+    return 0;
+  struct arena_object **leaf = radix_top[a >> (ARENA_BITS + LEAF_BITS)];
+  return leaf && leaf[(a >> ARENA_BITS) & (LEAF_LEN - 1)];
+}
+
+size_t arena_block_size(const void *p) {
+  return POOL_OF(p)->size;
+}
+
+void arena_owner_init(arena_owner *o) {
+  memset(o, 0, sizeof *o);
+}
+
+int arena_owner_visit(arena_owner *o, arena_visit_fn fn, void *arg) {
+  uint64_t isfree[(MAX_BLOCKS + 63) / 64];
+  for (struct arena_pool *pool = o->all; pool; pool = pool->allnext) {
+    size_t size = pool->size;
+    char *base = (char *)pool + POOL_HDR;
+    /* Blocks past nextoffset were never handed out; the rest are live unless listed free. */
+    size_t n = (pool->nextoffset - POOL_HDR) / size;
+    memset(isfree, 0, (n + 63) / 64 * sizeof isfree[0]);
+    for (block *b = pool->freeblock; b; b = b->next) {
+      size_t i = (size_t)((char *)b - base) / size;
+      isfree[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+    for (size_t i = 0; i < n; i++) {
+      if (isfree[i / 64] >> (i % 64) & 1)
+        continue;
+      int r = fn(base + i * size, size, arg);
+      if (r)
+        return r;
+    }
+  }
+  return 0;
+}
+
+void arena_owner_discard(arena_owner *o) {
+  struct arena_pool *pool = o->all;
+  while (pool) {
+    struct arena_pool *next = pool->allnext;
+    give_pool(pool);
+    pool = next;
+  }
+  arena_owner_init(o);
+}
+
+void arena_owner_release(arena_owner *o) {
+  struct arena_pool *pool = o->all;
+  while (pool) {
+    struct arena_pool *next = pool->allnext;
+    if (pool->ref) {
+      pool->owner = &orphan;
+      pool->allprev = NULL;
+      pool->allnext = orphan.all;
+      if (orphan.all)
+        orphan.all->allprev = pool;
+      orphan.all = pool;
+    } else {
+      give_pool(pool);  /* a kept empty pool: no block will ever free it */
+    }
+    pool = next;
+  }
+  orphan.live_blocks += o->live_blocks;
+  orphan.live_bytes += o->live_bytes;
+  arena_owner_init(o);
+}
+
+void arena_get_totals(arena_totals *t) {
+  t->arenas = narenas;
+  /* Counted here, not in the hot paths: a kept empty pool gets its first block
+   * back without any bookkeeping. */
+  size_t used = 0;
+  for (struct arena_object *ao = all_arenas; ao; ao = ao->allnext)
+    for (char *p = ao->address; p < ao->pool_address; p += POOL_SIZE)
+      used += ((struct arena_pool *)p)->ref != 0;
+  t->pools_used = used;
+  t->orphan_blocks = orphan.live_blocks;
+}

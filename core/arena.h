@@ -1,0 +1,51 @@
+/* arena.h - small-block allocator of the GIL build.
+ *
+ * Blocks of 1..TSHEAP_ARENA_SMALL_MAX bytes come from size classes 16 bytes apart,
+ * carved from 16 KiB pools inside 1 MiB arenas mapped from the OS, the way CPython's
+ * pymalloc works (Objects/obmalloc.c).  Every pool belongs to one owner (a thread
+ * state's domain), so an owner can be visited, discarded or released on its own.
+ * Arenas are shared by all owners; an arena whose pools are all free goes back to the OS.
+ *
+ * Nothing here locks: the GIL build calls every function with its global lock held.
+ * Hand-written because no Debian library offers per-owner pools with whole-owner
+ * discard; mimalloc covers the blocks above TSHEAP_ARENA_SMALL_MAX.
+ */
+#ifndef TSHEAP_ARENA_H
+#define TSHEAP_ARENA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TSHEAP_ARENA_SMALL_MAX 512
+#define TSHEAP_ARENA_ALIGN 16
+#define TSHEAP_ARENA_CLASSES (TSHEAP_ARENA_SMALL_MAX / TSHEAP_ARENA_ALIGN)
+
+struct arena_pool;
+
+/* One owner per state and domain, embedded by value in the state. */
+typedef struct arena_owner {
+  struct arena_pool *used[TSHEAP_ARENA_CLASSES]; /* pools with a free block, per class */
+  struct arena_pool *all;                        /* every pool of this owner */
+  size_t live_blocks;
+  size_t live_bytes;                             /* sum of the class sizes */
+} arena_owner;
+
+typedef int (*arena_visit_fn)(void *block, size_t size, void *arg);
+
+typedef struct arena_totals {
+  size_t arenas;      /* arenas mapped from the OS now */
+  size_t pools_used;  /* pools holding at least one live block */
+  size_t orphan_blocks; /* live blocks of released owners */
+} arena_totals;
+
+void   arena_owner_init(arena_owner *o);
+void  *arena_malloc(arena_owner *o, size_t size);   /* 1 <= size <= SMALL_MAX; NULL if the OS refuses */
+int    arena_owns(const void *p);                   /* 1 if p is a block of ours, live or not */
+void   arena_free(void *p);                         /* p: arena_owns(p) and live */
+size_t arena_block_size(const void *p);             /* the class size of p */
+int    arena_owner_visit(arena_owner *o, arena_visit_fn fn, void *arg);
+void   arena_owner_discard(arena_owner *o);         /* every block of o freed at once */
+void   arena_owner_release(arena_owner *o);         /* blocks stay valid; arena_free frees them later */
+void   arena_get_totals(arena_totals *t);
+
+#endif

@@ -1,0 +1,159 @@
+/* backend_ft.c - free-threaded build: one mimalloc heap per domain.
+ *
+ * Discard is mi_heap_destroy, and in mimalloc 2.0.9 a heap may reclaim an
+ * abandoned segment of a dead thread (mi_segment_try_reclaim ignores
+ * no_reclaim), after which destroying it would free that thread's live
+ * blocks.  A discardable domain therefore gets a heap in an exclusive arena
+ * of its own: such a heap reclaims only segments of its arena, and no other
+ * heap uses the arena while it is lent.  mimalloc allows 64 arenas and never
+ * unmaps one, so the arenas form a pool: a discard gives the arena back
+ * clean; a release (or an exiting thread) may leave live blocks in it, so it
+ * is retired for good.  Domains that are not discardable use plain heaps.
+ */
+#include <mimalloc.h>
+#include <string.h>
+
+#include "internal.h"
+
+__thread tsheap__ft_fast *tsheap__ft_current TSHEAP__TLS_MODEL;
+
+const tsheap__ft_mi tsheap__mi = {
+  mi_heap_malloc, mi_heap_zalloc, mi_heap_mallocn, mi_heap_calloc,
+  mi_heap_realloc, mi_heap_malloc_aligned, mi_free, mi_usable_size,
+};
+
+/* ---- the arena pool ---- */
+
+#define ARENA_SIZE ((size_t)64 << 20)  /* the most a discardable domain holds */
+#define ARENA_MAX 48                   /* of mimalloc's 64; the rest stay for others */
+
+enum { SLOT_FREE, SLOT_LENT, SLOT_RETIRED };
+
+static struct {
+  mi_arena_id_t id;
+  int use;
+} pool[ARENA_MAX];
+static int pool_len;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int arena_borrow(void)
+{
+  int slot = -1;
+  pthread_mutex_lock(&pool_lock);
+  for (int i = 0; i < pool_len && slot < 0; i++)
+    if (pool[i].use == SLOT_FREE)
+      slot = i;
+  if (slot < 0 && pool_len < ARENA_MAX &&
+      mi_reserve_os_memory_ex(ARENA_SIZE, false, false, true, &pool[pool_len].id) == 0)
+    slot = pool_len++;
+  if (slot >= 0)
+    pool[slot].use = SLOT_LENT;
+  pthread_mutex_unlock(&pool_lock);
+  return slot;
+}
+
+static void arena_return(int slot, int clean)
+{
+  pthread_mutex_lock(&pool_lock);
+  pool[slot].use = clean ? SLOT_FREE : SLOT_RETIRED;
+  pthread_mutex_unlock(&pool_lock);
+}
+
+/* ---- the backend contract ---- */
+
+tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
+{
+  mi_heap_t *heap;
+  int slot = -1;
+  if (discardable) {
+    slot = arena_borrow();
+    if (slot < 0)
+      return TSHEAP_E_LIMIT;
+    heap = mi_heap_new_in_arena(pool[slot].id);
+  } else {
+    heap = mi_heap_new();
+  }
+  if (heap == NULL) {
+    if (slot >= 0)
+      arena_return(slot, 1);
+    return TSHEAP_E_NOMEM;
+  }
+  st->fast.heap[d] = heap;
+  st->domain[d].arena = slot;
+  return TSHEAP_OK;
+}
+
+void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
+{
+  mi_heap_t *heap = st->fast.heap[d];
+  int slot = st->domain[d].arena;
+  st->fast.heap[d] = NULL;
+  if (mode == TSHEAP_END_MODE_DISCARD) {
+    mi_heap_destroy(heap);     /* state.c allows discard only with an arena */
+    arena_return(slot, 1);
+  } else {
+    mi_heap_delete(heap);      /* pages move to the thread's backing heap */
+    if (slot >= 0)
+      arena_return(slot, 0);
+  }
+}
+
+void *backend_alloc(tsheap_state *st, tsheap_domain d, size_t size, int zero)
+{
+  mi_heap_t *heap = st->fast.heap[d];
+  return zero ? mi_heap_zalloc(heap, size) : mi_heap_malloc(heap, size);
+}
+
+struct visit {
+  tsheap_visit_fn fn;
+  void *arg;
+};
+
+static bool visit_block(const mi_heap_t *heap, const mi_heap_area_t *area, void *block,
+                        size_t size, void *arg)
+{
+  struct visit *v = arg;
+  (void)heap;
+  (void)area;
+  return block == NULL || v->fn(block, size, v->arg) == 0;
+}
+
+tsheap_status backend_visit(tsheap_state *st, tsheap_domain d, tsheap_visit_fn fn, void *arg)
+{
+  struct visit v = { fn, arg };
+  mi_heap_t *heap = st->fast.heap[d];
+  mi_heap_collect(heap, false);   /* take in frees other threads left pending */
+  mi_heap_visit_blocks(heap, true, visit_block, &v);
+  return TSHEAP_OK;
+}
+
+void backend_attach(tsheap_state *st)
+{
+  tsheap__ft_current = st != NULL ? &st->fast : NULL;
+}
+
+int backend_lock(void) { return 0; }
+void backend_unlock(int locked) { (void)locked; }
+void backend_fork_prepare(void) {}
+void backend_fork_parent(void) {}
+void backend_fork_child(void) {}
+
+/* ---- the inline fast paths' slow ends ---- */
+
+void *tsheap__ft_refused(tsheap_domain d)
+{
+  if (tsheap__ft_current == NULL)
+    return tsheap__fail_ptr(TSHEAP_E_NOSTATE);
+  if ((unsigned)d >= TSHEAP_DOMAIN_COUNT)
+    return tsheap__fail_ptr(TSHEAP_E_DOMAIN);
+  return tsheap__fail_ptr(TSHEAP_E_ENDED);
+}
+
+void *tsheap__ft_failed(size_t count, size_t size, size_t alignment)
+{
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0)
+    return tsheap__fail_ptr(TSHEAP_E_INVAL);
+  if (size != 0 && count > SIZE_MAX / size)
+    return tsheap__fail_ptr(TSHEAP_E_OVERFLOW);
+  return tsheap__fail_ptr(TSHEAP_E_NOMEM);
+}

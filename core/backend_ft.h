@@ -1,0 +1,16 @@
+/* backend_ft.h - the free-threaded build's part of a state's domain. */
+#ifndef TSHEAP_BACKEND_FT_H
+#define TSHEAP_BACKEND_FT_H
+
+typedef struct backend_domain {
+  int arena;      /* slot of the exclusive arena a discardable heap lives in, or -1 */
+} backend_domain;
+
+/* The state's counters and heaps are its first member: the TLS pointer the
+ * inline fast paths read is the state itself. */
+static inline tsheap_state *backend_current(void)
+{
+  return (tsheap_state *)(void *)tsheap__ft_current;
+}
+
+#endif

@@ -1,0 +1,45 @@
+/* internal.h - the thread state, shared by both builds.
+ *
+ * A state is created on its owner thread and lives until tsheap_state_end.
+ * The owner allocates; any thread frees.  When the owner thread exits first,
+ * state.c releases every open domain before mimalloc tears the thread's heaps
+ * down, and the state is left "orphaned": no heap pointer survives in it.
+ */
+#ifndef TSHEAP_INTERNAL_H
+#define TSHEAP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "tsheap_impl.h"
+#include "backend.h"
+
+/* Counters the fast paths read.  The free-threaded header defines the type,
+ * because its inline functions read it; the GIL build keeps the same shape. */
+#ifdef TSHEAP_GIL_DISABLED
+typedef tsheap__ft_fast state_fast;
+#else
+typedef struct state_fast {
+  void *heap[TSHEAP_DOMAIN_COUNT]; /* unused in the GIL build */
+  uint64_t count[TSHEAP_DOMAIN_COUNT];
+  uint64_t threshold[TSHEAP_DOMAIN_COUNT];
+} state_fast;
+#endif
+
+struct tsheap_state {
+  state_fast fast;              /* first: the header's fast paths point here */
+  uint64_t owner;               /* thread_id() of the owner thread */
+  atomic_int orphaned;          /* the owner exited; every domain was released */
+  unsigned open;                /* domains not yet ended */
+  unsigned discardable;         /* domains that may end by discard */
+  tsheap_state *next;           /* the owner thread's other states */
+  backend_domain domain[TSHEAP_DOMAIN_COUNT];
+};
+
+#define DOMAIN_OPEN(st, d) (((st)->open >> (unsigned)(d)) & 1u)
+
+/* state.c */
+uint64_t thread_id(void);                 /* unique per thread, never reused */
+
+#endif
