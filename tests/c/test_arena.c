@@ -71,6 +71,8 @@ static int cmp_uptr(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Fully empty, as after init, discard or release; an owner that merely freed all its
+ * blocks may still keep one empty pool per class. */
 static int owner_empty(const arena_owner *o) {
   for (int i = 0; i < TSHEAP_ARENA_CLASSES; i++)
     if (o->used[i])
@@ -123,6 +125,9 @@ static int test_sizes(void) {
   for (size_t k = 1; k < N; k += 2)
     arena_free(p[k]);
   CHECK(o.live_blocks == 0 && o.live_bytes == 0);
+  arena_get_totals(&t);
+  CHECK(t.pools_used == t0.pools_used);
+  arena_owner_discard(&o);
   CHECK(owner_empty(&o));
   arena_get_totals(&t);
   CHECK(t.pools_used == t0.pools_used);
@@ -149,7 +154,7 @@ static int test_counters(void) {
   CHECK(e == a);
   arena_free(b);
   arena_free(e);
-  CHECK(owner_empty(&o));
+  CHECK(o.live_blocks == 0 && o.live_bytes == 0);
 
   /* Fill two pools until a third opens.  Blocks freed in the full pools are handed
    * out again, both of them, before any untouched block or new pool. */
@@ -177,6 +182,66 @@ static int test_counters(void) {
   CHECK(o.live_blocks == (size_t)n && o.live_bytes == (size_t)n * 512);
   arena_owner_discard(&o);
   CHECK(owner_empty(&o));
+  return 0;
+}
+
+/* Freeing the last block of an owner's only pool with room keeps that pool, so an
+ * alloc/free loop does not cycle it through its arena; discard or release return it. */
+static int test_kept_pool(void) {
+  arena_owner o, other;
+  arena_totals t0, t;
+  arena_get_totals(&t0);
+  arena_owner_init(&o);
+  arena_owner_init(&other);
+  char *first = arena_malloc(&o, 64);
+  CHECK(first != NULL);
+  arena_free(first);
+  arena_get_totals(&t);
+  CHECK(t.pools_used == t0.pools_used); /* kept, but holding no live block */
+  CHECK(o.all != NULL && o.live_blocks == 0);
+  for (int i = 0; i < 1000; i++) {
+    char *p = arena_malloc(&o, 64);
+    CHECK(POOL_BASE(p) == POOL_BASE(first));
+    arena_get_totals(&t);
+    CHECK(t.pools_used == t0.pools_used + 1);
+    arena_free(p);
+  }
+  /* Another owner never gets the kept pool. */
+  char *q = arena_malloc(&other, 64);
+  CHECK(POOL_BASE(q) != POOL_BASE(first));
+  arena_free(q);
+
+  /* Two pools with room: the one that empties goes back, only one is kept. */
+  static char *b[200];
+  int n = 0;
+  do {
+    CHECK(n < 200);
+    b[n] = arena_malloc(&o, 512);
+    CHECK(b[n] != NULL);
+  } while (POOL_BASE(b[n++]) == POOL_BASE(b[0]));
+  arena_free(b[1]); /* pool 1 has room again: two pools in the used list */
+  for (int i = 0; i < n; i++)
+    if (i != 1)
+      arena_free(b[i]);
+  arena_get_totals(&t);
+  CHECK(t.pools_used == t0.pools_used);
+  /* The pool given back is the first one the arena hands out again. */
+  char *x = arena_malloc(&other, 512);
+  CHECK(x != NULL);
+  CHECK(POOL_BASE(x) == POOL_BASE(b[0]) || POOL_BASE(x) == POOL_BASE(b[n - 1]));
+  char *y = arena_malloc(&o, 512);
+  CHECK(POOL_BASE(y) != POOL_BASE(x));
+  CHECK(POOL_BASE(y) == POOL_BASE(b[0]) || POOL_BASE(y) == POOL_BASE(b[n - 1]));
+  arena_free(x);
+  arena_free(y);
+
+  arena_owner_release(&o);
+  arena_owner_release(&other);
+  CHECK(owner_empty(&o) && owner_empty(&other));
+  arena_get_totals(&t);
+  CHECK(t.pools_used == t0.pools_used);
+  CHECK(t.orphan_blocks == t0.orphan_blocks);
+  CHECK(t.arenas <= t0.arenas + 1);
   return 0;
 }
 
@@ -276,8 +341,13 @@ static int test_owners_interleaved(void) {
       for (int i = 0; i < OWNERS; i++)
         CHECK(o[i].live_blocks == count[i] && o[i].live_bytes == bytes[i]);
   }
-  for (int i = 0; i < OWNERS; i++)
+  arena_get_totals(&t);
+  CHECK(t.pools_used == t0.pools_used);
+  for (int i = 0; i < OWNERS; i++) {
+    CHECK(o[i].live_blocks == 0 && o[i].live_bytes == 0);
+    arena_owner_discard(&o[i]);
     CHECK(owner_empty(&o[i]));
+  }
   arena_get_totals(&t);
   CHECK(t.pools_used == t0.pools_used);
   CHECK(t.arenas <= t0.arenas + 1);
@@ -622,9 +692,18 @@ static int test_churn(void) {
   }
   arena_get_totals(&t);
   CHECK(t.orphan_blocks == t0.orphan_blocks);
-  for (int i = 0; i < OWNERS; i++)
-    CHECK(owner_empty(&o[i]));
   CHECK(t.pools_used == t0.pools_used);
+  for (int i = 0; i < OWNERS; i++) {
+    CHECK(o[i].live_blocks == 0 && o[i].live_bytes == 0);
+    if (i % 2)
+      arena_owner_discard(&o[i]);
+    else
+      arena_owner_release(&o[i]); /* kept empty pools must not go to the orphan */
+    CHECK(owner_empty(&o[i]));
+  }
+  arena_get_totals(&t);
+  CHECK(t.pools_used == t0.pools_used);
+  CHECK(t.orphan_blocks == t0.orphan_blocks);
   CHECK(t.arenas <= t0.arenas + 1);
   return 0;
 }
@@ -637,6 +716,7 @@ int main(void) {
       {"sizes", test_sizes},
       {"counters", test_counters},
       {"owns", test_owns},
+      {"kept_pool", test_kept_pool},
       {"owners_interleaved", test_owners_interleaved},
       {"visit", test_visit},
       {"discard", test_discard},

@@ -1,0 +1,219 @@
+/* backend_gil.c - GIL build: small blocks from the arenas (arena.c), larger
+ * or over-aligned ones from mimalloc with a header that links them to their
+ * domain, so that visit, release and discard work per state and domain.
+ * Every function here runs with the GIL held.
+ */
+#include <mimalloc.h>
+#include <string.h>
+
+#include "internal.h"
+
+__thread tsheap_state *backend_gil_current TSHEAP__TLS_MODEL;
+
+/* 32 bytes before every large block keep the payload 16-byte aligned. */
+typedef struct large_block {
+  struct large_block *next;
+  struct large_block **prev;    /* the pointer that points at this block */
+  size_t size;                  /* what was asked for */
+  size_t pad;
+} large_block;
+
+static large_block *orphans;     /* large blocks of released domains */
+
+static void large_link(large_block **head, large_block *b)
+{
+  b->next = *head;
+  b->prev = head;
+  if (*head != NULL)
+    (*head)->prev = &b->next;
+  *head = b;
+}
+
+static void large_unlink(large_block *b)
+{
+  *b->prev = b->next;
+  if (b->next != NULL)
+    b->next->prev = b->prev;
+}
+
+static void *large_alloc(backend_domain *bd, size_t size, size_t alignment, int zero)
+{
+  large_block *b;
+  if (size > SIZE_MAX - sizeof *b)
+    return NULL;
+  if (alignment <= TSHEAP_ARENA_ALIGN)
+    b = zero ? mi_zalloc(sizeof *b + size) : mi_malloc(sizeof *b + size);
+  else
+    b = zero ? mi_zalloc_aligned_at(sizeof *b + size, alignment, sizeof *b)
+             : mi_malloc_aligned_at(sizeof *b + size, alignment, sizeof *b);
+  if (b == NULL)
+    return NULL;
+  b->size = size;
+  large_link(&bd->large, b);
+  return b + 1;
+}
+
+static inline void *alloc(tsheap_state *st, tsheap_domain d, size_t size, size_t alignment, int zero)
+{
+  backend_domain *bd = &st->domain[d];
+  void *p;
+  if (size <= TSHEAP_ARENA_SMALL_MAX && alignment <= TSHEAP_ARENA_ALIGN) {
+    p = arena_malloc(&bd->small, size != 0 ? size : 1);
+    if (zero && p != NULL)
+      memset(p, 0, size);
+  } else {
+    p = large_alloc(bd, size, alignment, zero);
+  }
+  return p;
+}
+
+/* The allocation entry points act on the current state. */
+static inline tsheap_state *current_open(tsheap_domain d)
+{
+  tsheap_state *st = backend_gil_current;
+  if (TSHEAP__UNLIKELY(st == NULL)) {
+    tsheap__fail_ptr(TSHEAP_E_NOSTATE);
+    return NULL;
+  }
+  if (TSHEAP__UNLIKELY(!DOMAIN_OPEN(st, d))) {
+    tsheap__fail_ptr(TSHEAP_E_ENDED);
+    return NULL;
+  }
+  return st;
+}
+
+static inline void *counted(tsheap_state *st, tsheap_domain d, void *p)
+{
+  if (TSHEAP__UNLIKELY(p == NULL))
+    return tsheap__fail_ptr(TSHEAP_E_NOMEM);
+  if (TSHEAP_DOMAIN_COUNTED(d))
+    st->fast.count[d]++;
+  return p;
+}
+
+void *tsheap__gil_malloc(tsheap_domain d, size_t size)
+{
+  tsheap_state *st = current_open(d);
+  return st == NULL ? NULL : counted(st, d, alloc(st, d, size, 1, 0));
+}
+
+void *tsheap__gil_zalloc(tsheap_domain d, size_t size)
+{
+  tsheap_state *st = current_open(d);
+  return st == NULL ? NULL : counted(st, d, alloc(st, d, size, 1, 1));
+}
+
+static void *array(tsheap_domain d, size_t count, size_t size, int zero)
+{
+  tsheap_state *st = current_open(d);
+  if (st == NULL)
+    return NULL;
+  if (size != 0 && count > SIZE_MAX / size)
+    return tsheap__fail_ptr(TSHEAP_E_OVERFLOW);
+  return counted(st, d, alloc(st, d, count * size, 1, zero));
+}
+
+void *tsheap__gil_mallocn(tsheap_domain d, size_t count, size_t size) { return array(d, count, size, 0); }
+void *tsheap__gil_calloc(tsheap_domain d, size_t count, size_t size) { return array(d, count, size, 1); }
+
+void *tsheap__gil_malloc_aligned(tsheap_domain d, size_t size, size_t alignment)
+{
+  tsheap_state *st = current_open(d);
+  if (st == NULL)
+    return NULL;
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0)
+    return tsheap__fail_ptr(TSHEAP_E_INVAL);
+  return counted(st, d, alloc(st, d, size, alignment, 0));
+}
+
+void tsheap__gil_free(void *p)
+{
+  if (p == NULL)
+    return;
+  if (arena_owns(p)) {
+    arena_free(p);
+  } else {
+    large_block *b = (large_block *)p - 1;
+    large_unlink(b);
+    mi_free(b);
+  }
+}
+
+size_t tsheap__gil_block_size(const void *p)
+{
+  if (p == NULL)
+    return 0;
+  if (arena_owns(p))
+    return arena_block_size(p);
+  return ((const large_block *)p - 1)->size;
+}
+
+void *tsheap__gil_realloc(tsheap_domain d, void *p, size_t size)
+{
+  tsheap_state *st = current_open(d);
+  if (st == NULL)
+    return NULL;
+  void *q = counted(st, d, alloc(st, d, size, 1, 0));
+  if (q != NULL && p != NULL) {
+    size_t old = tsheap__gil_block_size(p);
+    memcpy(q, p, old < size ? old : size);
+    tsheap__gil_free(p);
+  }
+  return q;
+}
+
+int tsheap__gil_gc_due(tsheap_domain d)
+{
+  tsheap_state *st = backend_gil_current;
+  return st != NULL && st->fast.threshold[d] != 0 && st->fast.count[d] >= st->fast.threshold[d];
+}
+
+/* ---- the backend contract ---- */
+
+tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
+{
+  (void)discardable;   /* every domain of this build can be discarded */
+  arena_owner_init(&st->domain[d].small);
+  st->domain[d].large = NULL;
+  return TSHEAP_OK;
+}
+
+void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
+{
+  backend_domain *bd = &st->domain[d];
+  if (mode == TSHEAP_END_MODE_DISCARD) {
+    arena_owner_discard(&bd->small);
+    while (bd->large != NULL) {
+      large_block *b = bd->large;
+      bd->large = b->next;
+      mi_free(b);
+    }
+  } else {
+    arena_owner_release(&bd->small);
+    while (bd->large != NULL) {
+      large_block *b = bd->large;
+      large_unlink(b);
+      large_link(&orphans, b);
+    }
+  }
+}
+
+void *backend_alloc(tsheap_state *st, tsheap_domain d, size_t size, int zero)
+{
+  return alloc(st, d, size, 1, zero);
+}
+
+tsheap_status backend_visit(tsheap_state *st, tsheap_domain d, tsheap_visit_fn fn, void *arg)
+{
+  backend_domain *bd = &st->domain[d];
+  if (arena_owner_visit(&bd->small, fn, arg) != 0)
+    return TSHEAP_OK;
+  for (large_block *b = bd->large, *next; b != NULL; b = next) {
+    next = b->next;
+    if (fn(b + 1, b->size, arg) != 0)
+      break;
+  }
+  return TSHEAP_OK;
+}
+
+void backend_attach(tsheap_state *st) { backend_gil_current = st; }
