@@ -21,13 +21,6 @@
     }                                                                     \
   } while (0)
 
-/* Run a sub-check that returns nonzero on failure and pass the failure up. */
-#define CHECK_OK(call)      \
-  do {                      \
-    if (call)               \
-      return 1;             \
-  } while (0)
-
 /* Geometry the contract states: 16 KiB pools in 1 MiB arenas. */
 #define POOL_SIZE ((uintptr_t)16384)
 #define ARENA_SIZE ((uintptr_t)1 << 20)
