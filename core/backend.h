@@ -13,7 +13,7 @@
 
 #include "tsheap_impl.h"
 
-#ifdef TSHEAP_GIL_DISABLED
+#ifdef TSHEAP_FREE_THREADED
 #include "backend_ft.h"
 #else
 #include "backend_gil.h"

@@ -17,7 +17,7 @@
 
 /* Counters the fast paths read.  The free-threaded header defines the type,
  * because its inline functions read it; the GIL build keeps the same shape. */
-#ifdef TSHEAP_GIL_DISABLED
+#ifdef TSHEAP_FREE_THREADED
 typedef tsheap__ft_fast state_fast;
 #else
 typedef struct state_fast {

@@ -48,7 +48,7 @@ static inline int check_done(void)
 }
 
 /* The GIL build wants the GIL around allocation calls; the other has none. */
-#ifdef TSHEAP_GIL_DISABLED
+#ifdef TSHEAP_FREE_THREADED
 #define FREE_THREADED 1
 #define GIL_TAKE() ((void)0)
 #define GIL_DROP() ((void)0)
