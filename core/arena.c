@@ -12,16 +12,17 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define POOL_BITS 14
+#define POOL_BITS TSHEAP_ARENA_POOL_BITS
 #define POOL_SIZE ((uintptr_t)1 << POOL_BITS)
-#define ARENA_BITS 20
+#define ARENA_BITS TSHEAP_ARENA_BITS
 #define ARENA_SIZE ((uintptr_t)1 << ARENA_BITS)
 #define POOLS_PER_ARENA ((unsigned)(ARENA_SIZE / POOL_SIZE))
 #define CLASS_SHIFT 4
+#define NO_CLASS UINT32_MAX   /* szidx of a pool whose free list cannot be reused */
 
 /* Radix map of arenas: 48-bit user addresses, one slot per 1 MiB. */
-#define ADDR_BITS 48
-#define LEAF_BITS 14
+#define ADDR_BITS TSHEAP_ARENA_ADDR_BITS
+#define LEAF_BITS TSHEAP_ARENA_LEAF_BITS
 #define TOP_BITS (ADDR_BITS - ARENA_BITS - LEAF_BITS)
 #define LEAF_LEN ((size_t)1 << LEAF_BITS)
 
@@ -72,6 +73,7 @@ struct arena_pool {
 
 /* The first block is handed out and the second becomes the free list at once. */
 _Static_assert((POOL_SIZE - POOL_HDR) / TSHEAP_ARENA_SMALL_MAX >= 2, "two blocks per pool");
+_Static_assert(POOL_HDR == TSHEAP_ARENA_POOL_HDR, "arena.h states the pool header size");
 
 struct arena_object {
   char *address;
@@ -89,7 +91,7 @@ static struct arena_object *usable_arenas;
 static struct arena_object *nfp2lasta[POOLS_PER_ARENA + 1];
 static struct arena_object *unused_descs;
 static struct arena_object *all_arenas;
-static struct arena_object **radix_top[(size_t)1 << TOP_BITS];
+struct arena_object **arena_radix_top[(size_t)1 << TOP_BITS];
 static size_t narenas;
 /* Holds the pools of released owners; never allocated from, so never in used lists. */
 static arena_owner orphan;
@@ -101,7 +103,7 @@ static void *map_pages(size_t len) {
 
 static struct arena_object **radix_slot(const char *base, int create) {
   uintptr_t a = (uintptr_t)base;
-  struct arena_object ***top = &radix_top[a >> (ARENA_BITS + LEAF_BITS)];
+  struct arena_object ***top = &arena_radix_top[a >> (ARENA_BITS + LEAF_BITS)];
   if (!*top) {
     if (!create)
       return NULL;
@@ -201,6 +203,7 @@ static struct arena_pool *take_pool(void) {
     pool = (struct arena_pool *)ao->pool_address;
     ao->pool_address += POOL_SIZE;
     pool->arena = ao;
+    pool->szidx = NO_CLASS;
   }
   if (--ao->nfreepools == 0) {
     usable_arenas = ao->nextarena;
@@ -273,21 +276,33 @@ static void unlink_used(arena_owner *o, struct arena_pool *pool) {
     pool->nextpool->prevpool = pool->prevpool;
 }
 
+static NOINLINE void *pool_extend(arena_owner *o, struct arena_pool *pool, block *b);
+
 static NOINLINE void *malloc_new_pool(arena_owner *o, size_t idx) {
   struct arena_pool *pool = take_pool();
-  if (!pool)
+  if (!pool) {
+    arena_out_of_memory();
     return NULL;
+  }
   uint32_t size = (uint32_t)((idx + 1) << CLASS_SHIFT);
-  block *b = (block *)((char *)pool + POOL_HDR);
-  block *f = (block *)((char *)b + size);
-  f->next = NULL;
-  pool->freeblock = f;
+  block *b;
+  if (pool->szidx == idx) {
+    /* As obmalloc: the pool last held this class and every block came back to
+     * its free list, so the list is reused as it is. */
+    b = pool->freeblock;
+    pool->freeblock = b->next;
+  } else {
+    b = (block *)((char *)pool + POOL_HDR);
+    block *f = (block *)((char *)b + size);
+    f->next = NULL;
+    pool->freeblock = f;
+    pool->size = size;
+    pool->nextoffset = (uint32_t)(POOL_HDR + 2 * size);
+    pool->maxnextoffset = (uint32_t)(POOL_SIZE - size);
+    pool->szidx = (uint32_t)idx;
+  }
   pool->owner = o;
   pool->ref = 1;
-  pool->size = size;
-  pool->nextoffset = (uint32_t)(POOL_HDR + 2 * size);
-  pool->maxnextoffset = (uint32_t)(POOL_SIZE - size);
-  pool->szidx = (uint32_t)idx;
   pool->nextpool = pool->prevpool = NULL;  /* used[idx] was empty */
   o->used[idx] = pool;
   pool->allprev = NULL;
@@ -297,7 +312,7 @@ static NOINLINE void *malloc_new_pool(arena_owner *o, size_t idx) {
   o->all = pool;
   o->live_blocks++;
   o->live_bytes += size;
-  return b;
+  return pool->freeblock ? b : pool_extend(o, pool, b);
 }
 
 /* The free list ran dry after taking b: carve the next block, or take the full
@@ -385,16 +400,6 @@ void arena_free(void *p) {
   o->live_bytes -= pool->size;
 }
 
-/* Any address in the block area of a pool of a mapped arena counts, live or not:
- * callers only need to tell our blocks from other allocators'. */
-int arena_owns(const void *p) {
-  uintptr_t a = (uintptr_t)p;
-  if ((a & (POOL_SIZE - 1)) < POOL_HDR || a >> ADDR_BITS)
-    return 0;
-  struct arena_object **leaf = radix_top[a >> (ARENA_BITS + LEAF_BITS)];
-  return leaf && leaf[(a >> ARENA_BITS) & (LEAF_LEN - 1)];
-}
-
 size_t arena_block_size(const void *p) {
   return POOL_OF(p)->size;
 }
@@ -430,6 +435,8 @@ void arena_owner_discard(arena_owner *o) {
   struct arena_pool *pool = o->all;
   while (pool) {
     struct arena_pool *next = pool->allnext;
+    if (pool->ref)
+      pool->szidx = NO_CLASS;   /* live blocks are missing from its free list */
     give_pool(pool);
     pool = next;
   }

@@ -40,12 +40,36 @@ typedef struct arena_totals {
 
 void   arena_owner_init(arena_owner *o);
 void  *arena_malloc(arena_owner *o, size_t size);   /* 1 <= size <= SMALL_MAX; NULL if the OS refuses */
-int    arena_owns(const void *p);                   /* 1 if p is a block of ours, live or not */
+/* Defined by the user of arena.c: arena_malloc calls it before returning NULL,
+ * so that a caller can tail-call arena_malloc and still report the failure. */
+void   arena_out_of_memory(void);
 void   arena_free(void *p);                         /* p: arena_owns(p) and live */
 size_t arena_block_size(const void *p);             /* the class size of p */
 int    arena_owner_visit(arena_owner *o, arena_visit_fn fn, void *arg);
 void   arena_owner_discard(arena_owner *o);         /* every block of o freed at once */
 void   arena_owner_release(arena_owner *o);         /* blocks stay valid; arena_free frees them later */
 void   arena_get_totals(arena_totals *t);
+
+/* arena_owns(p): 1 if p lies in the block area of one of our pools, live or
+ * not.  Inline because every free asks it; it reads only the radix map from
+ * 1 MiB address ranges to arenas, never memory that may not be ours. */
+#define TSHEAP_ARENA_POOL_BITS 14
+#define TSHEAP_ARENA_BITS 20
+#define TSHEAP_ARENA_LEAF_BITS 14
+#define TSHEAP_ARENA_ADDR_BITS 48
+#define TSHEAP_ARENA_POOL_HDR 80     /* the pool header; arena.c checks its size */
+
+struct arena_object;
+extern struct arena_object **arena_radix_top[];
+
+static inline int arena_owns(const void *p)
+{
+  uintptr_t a = (uintptr_t)p;
+  if ((a & (((uintptr_t)1 << TSHEAP_ARENA_POOL_BITS) - 1)) < TSHEAP_ARENA_POOL_HDR ||
+      a >> TSHEAP_ARENA_ADDR_BITS)
+    return 0;
+  struct arena_object **leaf = arena_radix_top[a >> (TSHEAP_ARENA_BITS + TSHEAP_ARENA_LEAF_BITS)];
+  return leaf != NULL && leaf[(a >> TSHEAP_ARENA_BITS) & (((uintptr_t)1 << TSHEAP_ARENA_LEAF_BITS) - 1)] != NULL;
+}
 
 #endif

@@ -15,7 +15,8 @@
 
 #include "internal.h"
 
-__thread tsheap__ft_fast *tsheap__ft_current TSHEAP__TLS_MODEL;
+tsheap__ft_fast backend_ft_no_state;   /* zero: every heap NULL, threshold 0 */
+__thread tsheap__ft_fast *tsheap__ft_current TSHEAP__TLS_MODEL = &backend_ft_no_state;
 
 const tsheap__ft_mi tsheap__mi = {
   mi_heap_malloc, mi_heap_zalloc, mi_heap_mallocn, mi_heap_calloc,
@@ -129,7 +130,7 @@ tsheap_status backend_visit(tsheap_state *st, tsheap_domain d, tsheap_visit_fn f
 
 void backend_attach(tsheap_state *st)
 {
-  tsheap__ft_current = st != NULL ? &st->fast : NULL;
+  tsheap__ft_current = st != NULL ? &st->fast : &backend_ft_no_state;
 }
 
 int backend_lock(void) { return 0; }
@@ -142,7 +143,7 @@ void backend_fork_child(void) {}
 
 void *tsheap__ft_refused(tsheap_domain d)
 {
-  if (tsheap__ft_current == NULL)
+  if (tsheap__ft_current == &backend_ft_no_state)
     return tsheap__fail_ptr(TSHEAP_E_NOSTATE);
   if ((unsigned)d >= TSHEAP_DOMAIN_COUNT)
     return tsheap__fail_ptr(TSHEAP_E_DOMAIN);

@@ -7,10 +7,13 @@ typedef struct backend_domain {
 } backend_domain;
 
 /* The state's counters and heaps are its first member: the TLS pointer the
- * inline fast paths read is the state itself. */
+ * inline fast paths read is the state itself, or this stand-in without heaps. */
+extern tsheap__ft_fast backend_ft_no_state;
+
 static inline tsheap_state *backend_current(void)
 {
-  return (tsheap_state *)(void *)tsheap__ft_current;
+  tsheap__ft_fast *fast = tsheap__ft_current;
+  return fast == &backend_ft_no_state ? NULL : (tsheap_state *)(void *)fast;
 }
 
 #endif

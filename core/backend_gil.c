@@ -67,7 +67,9 @@ static inline void *alloc(tsheap_state *st, tsheap_domain d, size_t size, size_t
   return p;
 }
 
-/* The allocation entry points act on the current state. */
+/* The allocation entry points act on the current state.  The fast path is a
+ * small block from a warm pool; everything else, refusals included, goes
+ * through alloc_slow. */
 static inline tsheap_state *current_open(tsheap_domain d)
 {
   tsheap_state *st = backend_gil_current;
@@ -91,26 +93,34 @@ static inline void *counted(tsheap_state *st, tsheap_domain d, void *p)
   return p;
 }
 
-void *tsheap__gil_malloc(tsheap_domain d, size_t size)
+static __attribute__((noinline)) void *alloc_slow(tsheap_domain d, size_t size, size_t alignment, int zero)
 {
   tsheap_state *st = current_open(d);
-  return st == NULL ? NULL : counted(st, d, alloc(st, d, size, 1, 0));
+  return st == NULL ? NULL : counted(st, d, alloc(st, d, size, alignment, zero));
 }
 
-void *tsheap__gil_zalloc(tsheap_domain d, size_t size)
+void arena_out_of_memory(void) { tsheap__fail_ptr(TSHEAP_E_NOMEM); }
+
+/* Counted before the tail call, so an allocation the OS refuses is counted
+ * too: the price of keeping this path free of saved registers. */
+void *tsheap__gil_malloc(tsheap_domain d, size_t size)
 {
-  tsheap_state *st = current_open(d);
-  return st == NULL ? NULL : counted(st, d, alloc(st, d, size, 1, 1));
+  tsheap_state *st = backend_gil_current;
+  if (__builtin_expect(st != NULL && DOMAIN_OPEN(st, d) && size - 1 < TSHEAP_ARENA_SMALL_MAX, 1)) {
+    if (TSHEAP_DOMAIN_COUNTED(d))
+      st->fast.count[d]++;
+    return arena_malloc(&st->domain[d].small, size);
+  }
+  return alloc_slow(d, size, 1, 0);
 }
+
+void *tsheap__gil_zalloc(tsheap_domain d, size_t size) { return alloc_slow(d, size, 1, 1); }
 
 static void *array(tsheap_domain d, size_t count, size_t size, int zero)
 {
-  tsheap_state *st = current_open(d);
-  if (st == NULL)
-    return NULL;
   if (size != 0 && count > SIZE_MAX / size)
-    return tsheap__fail_ptr(TSHEAP_E_OVERFLOW);
-  return counted(st, d, alloc(st, d, count * size, 1, zero));
+    return current_open(d) == NULL ? NULL : tsheap__fail_ptr(TSHEAP_E_OVERFLOW);
+  return alloc_slow(d, count * size, 1, zero);
 }
 
 void *tsheap__gil_mallocn(tsheap_domain d, size_t count, size_t size) { return array(d, count, size, 0); }
@@ -118,25 +128,24 @@ void *tsheap__gil_calloc(tsheap_domain d, size_t count, size_t size) { return ar
 
 void *tsheap__gil_malloc_aligned(tsheap_domain d, size_t size, size_t alignment)
 {
-  tsheap_state *st = current_open(d);
-  if (st == NULL)
-    return NULL;
   if (alignment == 0 || (alignment & (alignment - 1)) != 0)
-    return tsheap__fail_ptr(TSHEAP_E_INVAL);
-  return counted(st, d, alloc(st, d, size, alignment, 0));
+    return current_open(d) == NULL ? NULL : tsheap__fail_ptr(TSHEAP_E_INVAL);
+  return alloc_slow(d, size, alignment, 0);
+}
+
+static __attribute__((noinline)) void large_free(void *p)
+{
+  large_block *b = (large_block *)p - 1;
+  large_unlink(b);
+  mi_free(b);
 }
 
 void tsheap__gil_free(void *p)
 {
-  if (p == NULL)
-    return;
-  if (arena_owns(p)) {
+  if (arena_owns(p))
     arena_free(p);
-  } else {
-    large_block *b = (large_block *)p - 1;
-    large_unlink(b);
-    mi_free(b);
-  }
+  else if (p != NULL)
+    large_free(p);
 }
 
 size_t tsheap__gil_block_size(const void *p)
@@ -150,10 +159,7 @@ size_t tsheap__gil_block_size(const void *p)
 
 void *tsheap__gil_realloc(tsheap_domain d, void *p, size_t size)
 {
-  tsheap_state *st = current_open(d);
-  if (st == NULL)
-    return NULL;
-  void *q = counted(st, d, alloc(st, d, size, 1, 0));
+  void *q = alloc_slow(d, size, 1, 0);
   if (q != NULL && p != NULL) {
     size_t old = tsheap__gil_block_size(p);
     memcpy(q, p, old < size ? old : size);

@@ -5,6 +5,9 @@
  */
 #include "arena.h"
 
+static int out_of_memory_calls;
+void arena_out_of_memory(void) { out_of_memory_calls++; }
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
