@@ -11,7 +11,7 @@ function M.buffer()
   local lines = {}
   local b = {}
   function b.emit(fmt, ...)
-    lines[#lines + 1] = select("#", ...) > 0 and string.format(fmt, ...) or fmt
+    lines[#lines + 1] = string.format(fmt, ...)
   end
   function b.text() return table.concat(lines, "\n") .. "\n" end
   return b

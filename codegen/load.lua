@@ -11,6 +11,32 @@ local INLINE_OPS = {
   malloc = true, zalloc = true, mallocn = true, calloc = true, realloc = true,
   malloc_aligned = true, free = true, block_size = true, gc_due = true,
 }
+-- Each inline op: the C types of its parameters (domain = the spec's domain
+-- type) and of its result.
+local INLINE_SIGS = {
+  malloc = { "domain", "size_t", ret = "void *" },
+  zalloc = { "domain", "size_t", ret = "void *" },
+  mallocn = { "domain", "size_t", "size_t", ret = "void *" },
+  calloc = { "domain", "size_t", "size_t", ret = "void *" },
+  realloc = { "domain", "void *", "size_t", ret = "void *" },
+  malloc_aligned = { "domain", "size_t", "size_t", ret = "void *" },
+  free = { "void *", ret = "void" },
+  block_size = { "const void *", ret = "size_t" },
+  gc_due = { "domain", ret = "int" },
+}
+-- Names the generated code gives meaning to: parameter names the stubs use for
+-- their own locals, C and C++ keywords, and domain names that would collide
+-- with the header's DOMAIN_* macros.
+local RESERVED_PARAMS = { abi = true, locked = true, r = true }
+local KEYWORDS = {}
+for w in ([[auto break case char const continue default do double else enum extern float for goto
+  if inline int long register restrict return short signed sizeof static struct switch typedef
+  union unsigned void volatile while _Bool _Complex _Imaginary _Alignas _Alignof _Atomic
+  _Generic _Noreturn _Static_assert _Thread_local bool catch class delete explicit false friend
+  mutable namespace new operator private protected public template this throw true try typeid
+  typename using virtual]]):gmatch("%S+") do KEYWORDS[w] = true end
+local RESERVED_DOMAINS = { count = true, all = true, default = true, names = true, bit = true,
+                           counted = true }
 local C_WORDS = {
   void = true, char = true, int = true, unsigned = true, long = true, short = true,
   size_t = true, uint32_t = true, uint64_t = true, int64_t = true, const = true,
@@ -25,8 +51,10 @@ local function fail(file, line, fmt, ...)
   error(setmetatable({ text = string.format("%s:%d: error: " .. fmt, file, line, ...) }, SpecError), 0)
 end
 
+-- A name the spec may give: a C identifier that does not start with '_'
+-- (the generator's own names do).
 local function is_ident(s)
-  return type(s) == "string" and s:match("^[%a_][%w_]*$") ~= nil
+  return type(s) == "string" and s:match("^[%a][%w_]*$") ~= nil
 end
 
 local function version_num(file, line, v, what)
@@ -100,11 +128,19 @@ function M.load(file)
   local seen = {}     -- every C-level name, to catch duplicates across kinds
   local function claim(line, kind, name)
     if not is_ident(name) then fail(file, line, "%s name '%s' is not a C identifier", kind, tostring(name)) end
-    -- types and functions share C's ordinary namespace once prefixed
-    local key = ((kind == "type" or kind == "function") and "c" or kind) .. ":" .. name
-    if seen[key] then fail(file, line, "duplicate %s '%s' (first at line %d)", kind, name, seen[key]) end
-    seen[key] = line
+    -- types and functions share C's ordinary namespace once prefixed; domain,
+    -- error and enum constants are upper-cased
+    local key = (kind == "type" or kind == "function") and "c:" .. name or kind .. ":" .. name:upper()
+    if seen[key] and seen[key].line == 0 then
+      fail(file, line, "%s '%s' clashes with a name the generator defines", kind, name)
+    elseif seen[key] then
+      fail(file, line, "duplicate %s '%s' (first at line %d)", kind, name, seen[key].line)
+    end
+    seen[key] = { line = line }
   end
+  -- the generator's own C names
+  seen["c:status"] = { line = 0 }
+  seen["c:domain"] = { line = 0 }
 
   for _, d in ipairs(decls) do
     if d.what == "api" then
@@ -128,6 +164,10 @@ function M.load(file)
     elseif d.what == "domain" then
       check_keys(file, d.line, "domain", d.t)
       claim(d.line, "domain", d.t.name)
+      if RESERVED_DOMAINS[d.t.name:lower()] then
+        fail(file, d.line, "domain name '%s' is reserved: the header defines %sDOMAIN_%s", d.t.name,
+             m.U, d.t.name:upper())
+      end
       m.domains[#m.domains + 1] = { name = d.t.name, doc = d.t.doc, counted = d.t.counted == true,
                                     index = #m.domains, line = d.line }
     elseif d.what == "error" then
@@ -183,10 +223,10 @@ function M.load(file)
       for _, v in ipairs(r.values) do
         local n, num, doc = v[1], v[2], v[3]
         if not is_ident(n) then fail(file, line, "enum value name '%s' is not a C identifier", tostring(n)) end
-        if names[n] then fail(file, line, "duplicate enum value '%s' in '%s'", n, t.name) end
+        if names[n:upper()] then fail(file, line, "enum value '%s' of '%s' clashes with another", n, t.name) end
         if math.type(num) ~= "integer" then fail(file, line, "enum value '%s' needs an integer", n) end
         if nums[num] then fail(file, line, "duplicate enum number %d in '%s'", num, t.name) end
-        names[n], nums[num] = true, true
+        names[n:upper()], nums[num] = true, true
         t.values[#t.values + 1] = { name = n, value = num, doc = doc or "",
                                     cname = m.U .. t.name:upper() .. "_" .. n:upper() }
       end
@@ -244,6 +284,10 @@ function M.load(file)
       check_ctype(line, p[1], "parameter of '" .. f.name .. "'")
       if not is_ident(p[2]) then fail(file, line, "parameter name '%s' is not a C identifier", tostring(p[2])) end
       if pnames[p[2]] then fail(file, line, "duplicate parameter '%s' in '%s'", p[2], f.name) end
+      if KEYWORDS[p[2]] then fail(file, line, "parameter name '%s' is a C or C++ keyword", p[2]) end
+      if RESERVED_PARAMS[p[2]] or p[2]:match("^ts_") then
+        fail(file, line, "parameter name '%s' is reserved for the generated stubs", p[2])
+      end
       pnames[p[2]] = true
       local dir = p.dir or "in"
       if dir ~= "in" and dir ~= "out" and dir ~= "inout" then
@@ -270,7 +314,7 @@ function M.load(file)
     for _, p in ipairs(f.params) do if p.is_state then f.state_param = p break end end
     f.gil = r.gil or "none"
     if f.gil ~= "none" and f.gil ~= "held" and f.gil ~= "take" then
-      fail(file, line, "function '%s': gil must be \"held\" or \"take\"", f.name)
+      fail(file, line, "function '%s': gil must be \"none\", \"held\" or \"take\"", f.name)
     end
     f.abi = r.abi == true
     -- builds and what implements the function in each
@@ -305,6 +349,47 @@ function M.load(file)
       if not valid[k] then fail(file, line, "function '%s': impl names unknown build '%s'", f.name, tostring(k)) end
     end
     f.both = f.builds.ft and f.builds.gil
+    local op = f.impl.ft and f.impl.ft.inline
+    if op then
+      local sig = INLINE_SIGS[op]
+      local want, have = {}, {}
+      for i, ty in ipairs(sig) do want[i] = ty == "domain" and m.P .. "domain" or ty end
+      for i, p in ipairs(f.params) do have[i] = p.ctype end
+      if table.concat(want, ", ") ~= table.concat(have, ", ") or f.ret.ctype ~= sig.ret then
+        fail(file, line, "function '%s': inline op '%s' is %s (%s)", f.name, op, sig.ret, table.concat(want, ", "))
+      end
+    end
+  end
+
+  -- the twins the generator adds: <name>_nogil and <name>_checked
+  for _, f in ipairs(m.funcs) do
+    for _, twin in ipairs({ f.gil == "held" and "_nogil" or false, f.abi and "_checked" or false }) do
+      local other = twin and seen["c:" .. f.name .. twin]
+      if other then
+        fail(file, other.line, "function '%s' clashes with the %s twin of '%s'", f.name .. twin, twin, f.name)
+      end
+    end
+  end
+
+  -- what the generated checks return, and what the stubs name
+  local function need_error(name, why, line)
+    if not error_by_name[name] then fail(file, line, "the spec needs error '%s' for %s", name, why) end
+  end
+  for _, f in ipairs(m.funcs) do
+    for _, p in ipairs(f.params) do
+      if (p.pointer or p.callback) and not p.nullable then need_error("inval", "the NULL check of '" .. f.name .. "'", f.line) end
+      if p.enum then need_error("inval", "the range check of '" .. f.name .. "'", f.line) end
+      if p.is_domain then need_error("domain", "the domain check of '" .. f.name .. "'", f.line) end
+    end
+    if f.thread == "owner" and f.state_param then need_error("not_owner", "the owner check of '" .. f.name .. "'", f.line) end
+    if f.abi then need_error("abi", "the ABI check of '" .. f.name .. "'", f.line) end
+  end
+  local build_type
+  for _, t in ipairs(m.types) do if t.name == "build" then build_type = t end end
+  local bv = {}
+  for _, v in ipairs(build_type and build_type.values or {}) do bv[v.name] = v.value end
+  if not build_type or build_type.kind ~= "enum" or bv.gil ~= 1 or bv.free_threaded ~= 2 then
+    fail(file, m.api.line, "the spec needs an enum type 'build' with values gil = 1 and free_threaded = 2")
   end
 
   m.source_hash = hash.hex64(source)

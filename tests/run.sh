@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# run.sh - the whole test suite, both builds: plain, under ASan+UBSan, and the
-# thread tests under TSan.  Installs its dependencies first.
+# run.sh - the whole test suite, both builds: plain, the C tests under
+# valgrind, everything under ASan+UBSan (with LeakSanitizer), and the thread
+# tests under TSan.  Installs its dependencies first.
 #   bash tests/run.sh            everything
-#   bash tests/run.sh plain      one configuration (plain, asan, tsan)
+#   bash tests/run.sh plain      one configuration (plain, valgrind, asan, tsan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/deps.sh
@@ -21,6 +22,26 @@ configure_and_test() {  # name, ctest args, cmake args...
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = plain ]; then
   configure_and_test plain ""
+fi
+if [ "$what" = all ] || [ "$what" = valgrind ]; then
+  # Debian's libmimalloc exports free() as an alias of mi_free(): valgrind must
+  # not take it for the C library's.  Leaks are LeakSanitizer's job (asan).
+  echo "=== valgrind ==="
+  [ -d build/plain ] || configure_and_test plain ""
+  export VALGRIND_OPTS="-q --error-exitcode=99 --soname-synonyms=somalloc=nouserintercepts --leak-check=no"
+  passed=0
+  failed=0
+  for t in build/plain/tests/test_api_ft build/plain/tests/test_api_gil build/plain/tests/test_facts_ft \
+           build/plain/tests/test_facts_gil build/plain/tests/test_gil_gil build/plain/tests/test_arena \
+           build/plain/tests/test_threads_ft build/plain/tests/test_threads_gil; do
+    if valgrind ./"$t" >"build/valgrind-$(basename "$t").log" 2>&1; then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1)); echo "valgrind: $t failed"; tail -30 "build/valgrind-$(basename "$t").log"
+    fi
+  done
+  echo "valgrind: $passed passed, $failed failed"
+  [ "$failed" = 0 ]
 fi
 if [ "$what" = all ] || [ "$what" = asan ]; then
   configure_and_test asan "-LE nosan" -DCMAKE_BUILD_TYPE=Debug \

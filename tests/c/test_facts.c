@@ -72,9 +72,9 @@ static void *exit_without_end(void *arg)
 
 static void *allocate_a_lot(void *arg)
 {
-  tsheap_state *st;
-  (void)arg;
+  tsheap_state **out = arg, *st;
   CHECK_STATUS(tsheap_state_create(0, &st), TSHEAP_OK);
+  *out = st;   /* left open: its thread exits first */
   GIL_TAKE();
   for (int i = 0; i < 20000; i++) {
     void *p = tsheap_malloc((tsheap_domain)(i % TSHEAP_DOMAIN_COUNT), 64);
@@ -99,8 +99,10 @@ static void fact_thread_exit(void)
   CHECK(tsheap_state_owned(e.st) == 0);
   CHECK_STATUS(tsheap_state_stats(e.st, TSHEAP_DOMAIN_DEFAULT, &s), TSHEAP_E_NOT_OWNER);
   /* new threads reuse the memory mimalloc freed; the blocks stay intact */
-  CHECK(pthread_create(&t, NULL, allocate_a_lot, NULL) == 0);
+  tsheap_state *other = NULL;
+  CHECK(pthread_create(&t, NULL, allocate_a_lot, &other) == 0);
   pthread_join(t, NULL);
+  CHECK_STATUS(tsheap_state_end(other), TSHEAP_OK);
   for (int i = 0; i < 500; i++) {
     CHECK(filled(e.block[i], 64, (unsigned char)i));
     tsheap_free_nogil(e.block[i]);
@@ -118,12 +120,14 @@ static void fact_thread_exit(void)
 #define GROW_BYTES ((size_t)40 << 20)
 
 static unsigned char *dead_block[DEAD_BLOCKS];
+static tsheap_state *dead_state;
 
 static void *die_with_blocks(void *arg)
 {
   tsheap_state *st;
   (void)arg;
   CHECK_STATUS(tsheap_state_create(0, &st), TSHEAP_OK);
+  dead_state = st;
   GIL_TAKE();
   for (int i = 0; i < DEAD_BLOCKS; i++) {
     dead_block[i] = tsheap_malloc(TSHEAP_DOMAIN_DEFAULT, 64);
@@ -174,6 +178,7 @@ static void fact_discard(void)
   CHECK_STATUS(tsheap_state_end(later), TSHEAP_OK);
   CHECK_STATUS(tsheap_state_switch(st), TSHEAP_OK);
   CHECK_STATUS(tsheap_state_end(st), TSHEAP_OK);
+  CHECK_STATUS(tsheap_state_end(dead_state), TSHEAP_OK);
 }
 
 /* ---- 4. walking another thread's heap is refused ---- */
@@ -225,12 +230,13 @@ static void fact_visit(void)
 /* ---- 5. after fork() the child allocates and frees ---- */
 
 static atomic_int spinning = 1;
+static tsheap_state *spinner_state[3];   /* a forked child inherits them, never touches them */
 
 static void *gil_spinner(void *arg)
 {
   tsheap_state *st;
-  (void)arg;
   CHECK_STATUS(tsheap_state_create(0, &st), TSHEAP_OK);
+  spinner_state[(size_t)arg] = st;
   while (atomic_load(&spinning)) {
     void *p = tsheap_malloc_nogil(TSHEAP_DOMAIN_RAW, 48);   /* takes the GIL in the GIL build */
     tsheap_free_nogil(p);
@@ -267,7 +273,7 @@ static void fact_fork(void)
   tsheap_state *st;
   pthread_t t[3];
   CHECK_STATUS(tsheap_state_create(0, &st), TSHEAP_OK);
-  for (int i = 0; i < 3; i++) CHECK(pthread_create(&t[i], NULL, gil_spinner, NULL) == 0);
+  for (size_t i = 0; i < 3; i++) CHECK(pthread_create(&t[i], NULL, gil_spinner, (void *)i) == 0);
   for (int round = 0; round < 20; round++) {
     void *block = tsheap_malloc_nogil(TSHEAP_DOMAIN_DEFAULT, 200);
     pid_t pid = fork();
@@ -293,9 +299,14 @@ static void fact_malloc_unchanged(void)
   Dl_info info;
   void *(*volatile m)(size_t) = malloc;
   CHECK(dladdr((void *)m, &info) != 0);
-  CHECK(info.dli_fname != NULL && strstr(info.dli_fname, "libc.so") != NULL);
-  void *direct = dlsym(RTLD_DEFAULT, "malloc");
-  CHECK(dladdr(direct, &info) != 0 && strstr(info.dli_fname, "libc.so") != NULL);
+  CHECK(info.dli_fname != NULL && strstr(info.dli_fname, "mimalloc") == NULL);
+  /* mimalloc is loaded (the library uses it), yet malloc's blocks are not its */
+  int (*in_mimalloc)(const void *) = (int (*)(const void *))dlsym(RTLD_DEFAULT, "mi_is_in_heap_region");
+  CHECK(in_mimalloc != NULL);
+  if (in_mimalloc == NULL) return;
+  void *p = malloc(64);
+  CHECK(p != NULL && !in_mimalloc(p));
+  free(p);
 }
 
 int main(void)

@@ -1,0 +1,3 @@
+-- expect: 1: error: the spec declares no api
+-- Nothing but comments: no constructor is called.
+-- api { name = "mini" }

@@ -1,0 +1,228 @@
+-- The tsheap API.  tsheap-gen turns this file into the public header, the two
+-- variant stubs, the SWIG interface and the API reference; nothing else states
+-- these names.  Only the constructors below exist in here: no os, io or require.
+
+api {
+  name = "tsheap",
+  prefix = "tsheap_",
+  version = "0.1.0",
+  guard = "MYRT_GIL_DISABLED",
+  default_domain = "object",
+  doc = [[Per-thread-state heaps: one mimalloc heap per allocation domain in the
+free-threaded build, one global lock and a pymalloc-style arena allocator in the GIL build.]],
+}
+
+domain { name = "raw",    doc = "Memory that holds no objects: buffers, strings, internal tables." }
+domain { name = "object", doc = "Objects that the garbage collector does not track." }
+domain { name = "gc",     doc = "Objects that the garbage collector tracks; allocations are counted.", counted = true }
+-- custom.spec.lua only (tests/codegen/make_custom_spec.sh): a runtime's own domain.
+domain { name = "gc_pre", doc = "Objects the collector tracks before they are published; counted.", counted = true }
+
+-- Error codes, in order; 0 is success.
+error { name = "nomem",      message = "out of memory" }
+error { name = "inval",      message = "invalid argument" }
+error { name = "domain",     message = "unknown domain" }
+error { name = "overflow",   message = "size computation overflows" }
+error { name = "nostate",    message = "the calling thread has no current thread state" }
+error { name = "not_owner",  message = "the thread state belongs to another thread" }
+error { name = "ended",      message = "the domain or thread state has ended" }
+error { name = "not_discardable", message = "the domain was not created discardable; release it instead" }
+error { name = "limit",      message = "a resource limit of the allocator was reached" }
+error { name = "abi",        message = "header and library do not match (build or spec)" }
+error { name = "gil",        message = "the calling thread does not hold the GIL, or already holds it" }
+
+type { name = "state", kind = "opaque",
+  doc = "A thread state: bound to the thread that created it, one heap per domain." }
+
+type { name = "build", kind = "enum", values = {
+  { "gil", 1, "the GIL build (libtsheap)" },
+  { "free_threaded", 2, "the free-threaded build (libtsheapt)" },
+}, doc = "Which build of the library is loaded." }
+
+type { name = "end_mode", kind = "enum", values = {
+  { "release", 0, "live blocks stay valid and are freed later by whoever holds them" },
+  { "discard", 1, "every block of the domain is freed at once" },
+}, doc = "How a domain of a thread state ends." }
+
+type { name = "domain_stats", kind = "struct", fields = {
+  { "size_t",   "live_blocks", "blocks allocated and not yet freed" },
+  { "size_t",   "live_bytes",  "usable bytes of those blocks" },
+  { "uint64_t", "allocations", "allocations since the counter was last reset" },
+  { "uint64_t", "threshold",   "collection threshold for the counter (0: never due)" },
+}, doc = "Statistics of one domain of a thread state." }
+
+type { name = "visit_fn", kind = "callback", returns = "int", params = {
+  { "void *", "block" }, { "size_t", "size" }, { "void *", "arg" },
+}, doc = "Called for each live block; return nonzero to stop the visit." }
+
+-- Functions.  thread: "owner" (the state's own thread only) or "any".
+-- builds: the builds that have the function (both by default); impl names what
+-- implements it in each of them.  "inline:<op>" is a header fast path.
+-- gil: "held" means the caller holds the GIL in the GIL build (a _nogil entry
+-- point that takes it is generated); "take" means the function takes it itself.
+
+func { name = "version", returns = { "const char *", kind = "value" }, thread = "any", since = "0.1.0",
+  impl = { ft = "tsheap__version", gil = "tsheap__version" },
+  doc = "The library's version string." }
+
+func { name = "loaded_build", returns = { "tsheap_build", kind = "value" }, thread = "any", since = "0.1.0",
+  impl = { ft = "tsheap__build", gil = "tsheap__build" },
+  doc = "Which build of the library this process has loaded." }
+
+func { name = "abi", returns = { "uint32_t", kind = "value" }, thread = "any", since = "0.1.0",
+  impl = { ft = "tsheap__abi", gil = "tsheap__abi" },
+  doc = "The library's ABI tag; equals TSHEAP_ABI of the header it was built with." }
+
+func { name = "strerror", returns = { "const char *", kind = "value" }, thread = "any", since = "0.1.0",
+  params = { { "tsheap_status", "status" } },
+  impl = { ft = "tsheap__strerror", gil = "tsheap__strerror" },
+  doc = "The message of a status code; never NULL." }
+
+func { name = "last_error", returns = { "tsheap_status", kind = "value" }, thread = "any", since = "0.1.0",
+  impl = { ft = "tsheap__last_error", gil = "tsheap__last_error" },
+  doc = "The status of the calling thread's last failed call that returns a pointer." }
+
+func { name = "state_create", returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
+  abi = true, gil = "take",
+  params = { { "unsigned", "discardable", doc = "bit mask of domains that may end by discard (TSHEAP_DOMAIN_BIT)" },
+             { "tsheap_state **", "out", dir = "out", ownership = "caller" } },
+  impl = { ft = "tsheap__state_create", gil = "tsheap__state_create" },
+  doc = "Create a thread state bound to the calling thread and make it current." }
+
+func { name = "state_current", returns = { "tsheap_state *", kind = "value", nullable = true }, thread = "any",
+  since = "0.1.0",
+  impl = { ft = "tsheap__state_current", gil = "tsheap__state_current" },
+  doc = "The calling thread's current state, or NULL." }
+
+func { name = "state_switch", returns = { "tsheap_status", kind = "status" }, thread = "owner", since = "0.1.0",
+  gil = "take",
+  params = { { "tsheap_state *", "state", nullable = true } },
+  impl = { ft = "tsheap__state_switch", gil = "tsheap__state_switch" },
+  doc = "Make a state of the calling thread current; NULL detaches the current one." }
+
+func { name = "state_owned", returns = { "int", kind = "value" }, thread = "any", since = "0.1.0",
+  params = { { "const tsheap_state *", "state" } },
+  impl = { ft = "tsheap__state_owned", gil = "tsheap__state_owned" },
+  doc = "1 if the calling thread owns the state, else 0." }
+
+func { name = "state_end_domain", returns = { "tsheap_status", kind = "status" }, thread = "owner",
+  since = "0.1.0", gil = "take",
+  params = { { "tsheap_state *", "state" }, { "tsheap_domain", "domain" }, { "tsheap_end_mode", "mode" } },
+  impl = { ft = "tsheap__state_end_domain", gil = "tsheap__state_end_domain" },
+  doc = "End one domain of a state by release or discard; later allocation there fails." }
+
+func { name = "state_end", returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
+  gil = "take",
+  params = { { "tsheap_state *", "state", ownership = "transfer" } },
+  impl = { ft = "tsheap__state_end", gil = "tsheap__state_end" },
+  doc = [[Release every domain still open and free the state.  Only its owner may end a
+live state; any thread may end one whose thread has exited.]] }
+
+func { name = "malloc", returns = { "void *", kind = "pointer" }, thread = "owner", since = "0.1.0",
+  gil = "held",
+  params = { { "tsheap_domain", "domain" }, { "size_t", "size" } },
+  impl = { ft = "inline:malloc", gil = "tsheap__gil_malloc" },
+  doc = "Allocate from the current state's heap of a domain; NULL and last_error on failure." }
+
+func { name = "zalloc", returns = { "void *", kind = "pointer" }, thread = "owner", since = "0.1.0",
+  gil = "held",
+  params = { { "tsheap_domain", "domain" }, { "size_t", "size" } },
+  impl = { ft = "inline:zalloc", gil = "tsheap__gil_zalloc" },
+  doc = "As malloc, zero-filled." }
+
+func { name = "mallocn", returns = { "void *", kind = "pointer" }, thread = "owner", since = "0.1.0",
+  gil = "held",
+  params = { { "tsheap_domain", "domain" }, { "size_t", "count" }, { "size_t", "size" } },
+  impl = { ft = "inline:mallocn", gil = "tsheap__gil_mallocn" },
+  doc = "Allocate an array of count elements of size bytes; overflow is an error." }
+
+func { name = "calloc", returns = { "void *", kind = "pointer" }, thread = "owner", since = "0.1.0",
+  gil = "held",
+  params = { { "tsheap_domain", "domain" }, { "size_t", "count" }, { "size_t", "size" } },
+  impl = { ft = "inline:calloc", gil = "tsheap__gil_calloc" },
+  doc = "As mallocn, zero-filled." }
+
+func { name = "realloc", returns = { "void *", kind = "pointer" }, thread = "owner", since = "0.1.0",
+  gil = "held",
+  params = { { "tsheap_domain", "domain" }, { "void *", "block", nullable = true, ownership = "transfer" },
+             { "size_t", "size" } },
+  impl = { ft = "inline:realloc", gil = "tsheap__gil_realloc" },
+  doc = "Resize a block into the current state's heap of a domain; on failure the block is untouched." }
+
+func { name = "malloc_aligned", returns = { "void *", kind = "pointer" }, thread = "owner", since = "0.1.0",
+  gil = "held",
+  params = { { "tsheap_domain", "domain" }, { "size_t", "size" }, { "size_t", "alignment" } },
+  impl = { ft = "inline:malloc_aligned", gil = "tsheap__gil_malloc_aligned" },
+  doc = "Allocate with an alignment that is a power of two." }
+
+func { name = "free", returns = { "void", kind = "void" }, thread = "any", since = "0.1.0",
+  gil = "held",
+  params = { { "void *", "block", nullable = true, ownership = "transfer" } },
+  impl = { ft = "inline:free", gil = "tsheap__gil_free" },
+  doc = "Free a block from any thread, including threads tsheap never saw." }
+
+func { name = "block_size", returns = { "size_t", kind = "value" }, thread = "any", since = "0.1.0",
+  gil = "held",
+  params = { { "const void *", "block", nullable = true } },
+  impl = { ft = "inline:block_size", gil = "tsheap__gil_block_size" },
+  doc = "The usable size of a live block (0 for NULL)." }
+
+func { name = "state_malloc", returns = { "tsheap_status", kind = "status" }, thread = "owner", since = "0.1.0",
+  gil = "take",
+  params = { { "tsheap_state *", "state" }, { "tsheap_domain", "domain" }, { "size_t", "size" },
+             { "void **", "out", dir = "out", ownership = "caller" } },
+  impl = { ft = "tsheap__state_malloc", gil = "tsheap__state_malloc" },
+  doc = "Allocate from a named state of the calling thread, current or not." }
+
+func { name = "state_calloc", returns = { "tsheap_status", kind = "status" }, thread = "owner", since = "0.1.0",
+  gil = "take",
+  params = { { "tsheap_state *", "state" }, { "tsheap_domain", "domain" }, { "size_t", "count" },
+             { "size_t", "size" }, { "void **", "out", dir = "out", ownership = "caller" } },
+  impl = { ft = "tsheap__state_calloc", gil = "tsheap__state_calloc" },
+  doc = "Allocate a zeroed array from a named state of the calling thread." }
+
+func { name = "gc_due", returns = { "int", kind = "value" }, thread = "owner", since = "0.1.0",
+  gil = "held",
+  params = { { "tsheap_domain", "domain" } },
+  impl = { ft = "inline:gc_due", gil = "tsheap__gil_gc_due" },
+  doc = "1 when the current state's allocation counter of a domain reached its threshold." }
+
+func { name = "state_set_threshold", returns = { "tsheap_status", kind = "status" }, thread = "owner",
+  since = "0.1.0", gil = "take",
+  params = { { "tsheap_state *", "state" }, { "tsheap_domain", "domain" }, { "uint64_t", "threshold" } },
+  impl = { ft = "tsheap__state_set_threshold", gil = "tsheap__state_set_threshold" },
+  doc = "Set the collection threshold of a domain (0: never due)." }
+
+func { name = "state_reset_count", returns = { "tsheap_status", kind = "status" }, thread = "owner",
+  since = "0.1.0", gil = "take",
+  params = { { "tsheap_state *", "state" }, { "tsheap_domain", "domain" } },
+  impl = { ft = "tsheap__state_reset_count", gil = "tsheap__state_reset_count" },
+  doc = "Reset the allocation counter of a domain, as a collector does after collecting." }
+
+func { name = "state_stats", returns = { "tsheap_status", kind = "status" }, thread = "owner", since = "0.1.0",
+  gil = "take",
+  params = { { "tsheap_state *", "state" }, { "tsheap_domain", "domain" },
+             { "tsheap_domain_stats *", "out", dir = "out" } },
+  impl = { ft = "tsheap__state_stats", gil = "tsheap__state_stats" },
+  doc = "Statistics of a domain; live counts are computed on demand." }
+
+func { name = "state_visit", returns = { "tsheap_status", kind = "status" }, thread = "owner", since = "0.1.0",
+  gil = "take",
+  params = { { "tsheap_state *", "state" }, { "tsheap_domain", "domain" },
+             { "tsheap_visit_fn", "visitor" }, { "void *", "arg", nullable = true } },
+  impl = { ft = "tsheap__state_visit", gil = "tsheap__state_visit" },
+  doc = [[Call visitor for every live block of a domain, on the owner's thread only: mimalloc
+lets no other thread walk a heap while its owner runs.  The visitor must not allocate or free
+in that domain.]] }
+
+func { name = "gil_acquire", builds = { "gil" }, returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
+  impl = { gil = "tsheap__gil_acquire" },
+  doc = "Take the library's global lock (not recursive: TSHEAP_E_GIL if already held)." }
+
+func { name = "gil_release", builds = { "gil" }, returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
+  impl = { gil = "tsheap__gil_release" },
+  doc = "Drop the library's global lock (TSHEAP_E_GIL if the caller does not hold it)." }
+
+func { name = "gil_held", builds = { "gil" }, returns = { "int", kind = "value" }, thread = "any", since = "0.1.0",
+  impl = { gil = "tsheap__gil_held" },
+  doc = "1 if the calling thread holds the library's global lock." }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install into a fresh prefix; build one program against each library from the
+# installed header; each must say which build it has and work.  The installed
+# tsheap-gen regenerates the installed header byte for byte.
+set -euo pipefail
+build=$1 cc=$2 guard=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+lib=$(dirname "$(find "$tmp/prefix" -name 'libtsheap.so.0' | head -1)")
+[ -e "$lib/libtsheapt.so.0" ] || { echo "libtsheapt.so.0 is not beside libtsheap.so.0"; exit 1; }
+cat > "$tmp/use.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <tsheap/tsheap.h>
+int main(void)
+{
+  tsheap_state *st;
+  if (tsheap_state_create(0, &st) != TSHEAP_OK) return 1;
+  char *p = tsheap_malloc_nogil(TSHEAP_DOMAIN_DEFAULT, 32);
+  if (p == NULL) return 2;
+  strcpy(p, "ok");
+  printf("%s %s\n", tsheap_loaded_build() == TSHEAP_BUILD_FREE_THREADED ? "free-threaded" : "gil", p);
+  tsheap_free_nogil(p);
+  return tsheap_state_end(st) != TSHEAP_OK;
+}
+C
+passed=0
+for variant in "gil:-ltsheap:" "free-threaded:-ltsheapt:-D$guard"; do
+  IFS=: read -r want link def <<< "$variant"
+  "$cc" $def -I"$tmp/prefix/include" "$tmp/use.c" -L"$lib" $link -Wl,-rpath,"$lib" -o "$tmp/use"
+  got=$("$tmp/use")
+  [ "$got" = "$want ok" ] || { echo "linked $link: printed '$got', want '$want ok'"; exit 1; }
+  passed=$((passed + 1))
+done
+"$tmp/prefix/bin/tsheap-gen" --out "$tmp/regen" "$tmp"/prefix/share/tsheap/spec/*.spec.lua
+cmp "$tmp/regen/include/tsheap/tsheap.h" "$tmp/prefix/include/tsheap/tsheap.h"
+passed=$((passed + 1))
+echo "$passed passed, 0 failed"
