@@ -1,20 +1,15 @@
 #!/usr/bin/env bash
-# custom.spec.lua, a runtime's own spec (spec/tsheap.spec.lua with one more
-# counted domain, gc_pre, and its own guard macro MYRT_GIL_DISABLED, same
-# prefix): it is still what make_custom_spec.sh derives from the project's
-# spec, it generates, its header has the fourth domain and tests the new
-# guard, and its header and stubs compile.
+# A runtime's own spec, derived by make_custom_spec.sh from the project's
+# (one more counted domain, gc_pre, and its own guard macro MYRT_GIL_DISABLED,
+# same prefix): it generates, its header has the fourth domain and tests the
+# new guard, and its header and stubs compile.
 . "$(dirname "$0")/lib.sh"
 : "${TSHEAP_BASE_SPEC:?TSHEAP_BASE_SPEC (spec/tsheap.spec.lua) is not set}"
-spec=$CODEGEN_TESTS/custom.spec.lua
+spec=$SCRATCH/custom.spec.lua
 out=$SCRATCH/out
 
-bash "$CODEGEN_TESTS/make_custom_spec.sh" "$TSHEAP_BASE_SPEC" > "$SCRATCH/derived" ||
+bash "$CODEGEN_TESTS/make_custom_spec.sh" "$TSHEAP_BASE_SPEC" > "$spec" ||
   fail "make_custom_spec.sh cannot derive the custom spec from $TSHEAP_BASE_SPEC"
-if ! diff -u "$spec" "$SCRATCH/derived" > "$SCRATCH/diff"; then
-  show "$SCRATCH/diff" "custom.spec.lua vs derived from $TSHEAP_BASE_SPEC"
-  check "custom.spec.lua is out of date with $TSHEAP_BASE_SPEC; run: bash tests/codegen/make_custom_spec.sh > tests/codegen/custom.spec.lua"
-fi
 
 run "$SCRATCH/stdout" "$SCRATCH/stderr" gen --out "$out" "$spec"
 if [ "$rc" != 0 ] || [ -s "$SCRATCH/stderr" ]; then
