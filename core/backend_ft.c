@@ -7,8 +7,9 @@
  * of its own: such a heap reclaims only segments of its arena, and no other
  * heap uses the arena while it is lent.  mimalloc allows 64 arenas and never
  * unmaps one, so the arenas form a pool: a discard gives the arena back
- * clean; a release (or an exiting thread) may leave live blocks in it, so it
- * is retired for good.  Domains that are not discardable use plain heaps.
+ * clean, and so does a release that finds nothing live; a release that
+ * leaves live blocks (or an exiting thread that does) retires the arena for
+ * good.  Domains that are not discardable use plain heaps.
  */
 #include <mimalloc.h>
 #include <string.h>
@@ -84,12 +85,33 @@ tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
   return TSHEAP_OK;
 }
 
+static bool found_block(const mi_heap_t *heap, const mi_heap_area_t *area, void *block,
+                        size_t size, void *arg)
+{
+  (void)heap;
+  (void)area;
+  (void)size;
+  if (block != NULL)
+    *(bool *)arg = true;
+  return block == NULL;
+}
+
+static bool heap_is_empty(mi_heap_t *heap)
+{
+  bool found = false;
+  mi_heap_collect(heap, false);
+  mi_heap_visit_blocks(heap, true, found_block, &found);
+  return !found;
+}
+
 void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
 {
   mi_heap_t *heap = st->fast.heap[d];
   int slot = st->domain[d].arena;
   st->fast.heap[d] = NULL;
-  if (mode == TSHEAP_END_MODE_DISCARD) {
+  /* A release with nothing live is a discard, and keeps the arena for reuse.
+   * (The heap's arena was lent to it alone, so what it holds is its own.) */
+  if (mode == TSHEAP_END_MODE_DISCARD || (slot >= 0 && heap_is_empty(heap))) {
     mi_heap_destroy(heap);     /* state.c allows discard only with an arena */
     arena_return(slot, 1);
   } else {
