@@ -23,6 +23,9 @@ tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable);
 void          backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode);
 /* Allocate count*size bytes (overflow already checked), zeroed if asked. */
 void         *backend_alloc(tsheap_state *st, tsheap_domain d, size_t size, int zero);
+/* Resize p (any live block, NULL for none) into the domain; NULL leaves p alone. */
+void         *backend_realloc(tsheap_state *st, tsheap_domain d, void *p, size_t size);
+void          backend_free(void *p);
 tsheap_status backend_visit(tsheap_state *st, tsheap_domain d, tsheap_visit_fn fn, void *arg);
 /* Make the state's heaps the calling thread's current ones (NULL: none). */
 void          backend_attach(tsheap_state *st);

@@ -127,6 +127,13 @@ void *backend_alloc(tsheap_state *st, tsheap_domain d, size_t size, int zero)
   return zero ? mi_heap_zalloc(heap, size) : mi_heap_malloc(heap, size);
 }
 
+void *backend_realloc(tsheap_state *st, tsheap_domain d, void *p, size_t size)
+{
+  return mi_heap_realloc(st->fast.heap[d], p, size);
+}
+
+void backend_free(void *p) { mi_free(p); }
+
 struct visit {
   tsheap_visit_fn fn;
   void *arg;

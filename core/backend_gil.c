@@ -157,15 +157,23 @@ size_t tsheap__gil_block_size(const void *p)
   return ((const large_block *)p - 1)->size;
 }
 
-void *tsheap__gil_realloc(tsheap_domain d, void *p, size_t size)
+void *backend_realloc(tsheap_state *st, tsheap_domain d, void *p, size_t size)
 {
-  void *q = alloc_slow(d, size, 1, 0);
+  void *q = alloc(st, d, size, 1, 0);
   if (q != NULL && p != NULL) {
     size_t old = tsheap__gil_block_size(p);
     memcpy(q, p, old < size ? old : size);
     tsheap__gil_free(p);
   }
   return q;
+}
+
+void backend_free(void *p) { tsheap__gil_free(p); }
+
+void *tsheap__gil_realloc(tsheap_domain d, void *p, size_t size)
+{
+  tsheap_state *st = current_open(d);
+  return st == NULL ? NULL : counted(st, d, backend_realloc(st, d, p, size));
 }
 
 int tsheap__gil_gc_due(tsheap_domain d)

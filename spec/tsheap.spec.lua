@@ -32,6 +32,9 @@ error { name = "gil",        message = "the calling thread does not hold the GIL
 type { name = "state", kind = "opaque",
   doc = "A thread state: bound to the thread that created it, one heap per domain." }
 
+type { name = "lua_heap", kind = "opaque",
+  doc = "What tsheap_lua_alloc needs as its ud: a state, a domain, a memory cap and the bytes in use." }
+
 type { name = "build", kind = "enum", values = {
   { "gil", 1, "the GIL build (libtsheap)" },
   { "free_threaded", 2, "the free-threaded build (libtsheapt)" },
@@ -212,6 +215,35 @@ func { name = "state_visit", returns = { "tsheap_status", kind = "status" }, thr
   doc = [[Call visitor for every live block of a domain, on the owner's thread only: mimalloc
 lets no other thread walk a heap while its owner runs.  The visitor must not allocate or free
 in that domain.]] }
+
+-- Lua: a lua_Alloc on a state's domain, for lua_newstate(tsheap_lua_alloc, heap).
+
+func { name = "lua_heap_create", returns = { "tsheap_status", kind = "status" }, thread = "owner",
+  since = "0.1.0", gil = "take",
+  params = { { "tsheap_state *", "state" }, { "tsheap_domain", "domain" },
+             { "size_t", "cap", doc = "most bytes the Lua state may hold; 0 for no cap" },
+             { "tsheap_lua_heap **", "out", dir = "out", ownership = "caller" } },
+  impl = { ft = "tsheap__lua_heap_create", gil = "tsheap__lua_heap_create" },
+  doc = [[Make the ud of a lua_State whose memory comes from a domain of a state of the calling
+thread.  Close the lua_State and destroy the heap before the state or the domain ends.]] }
+
+func { name = "lua_heap_used", returns = { "size_t", kind = "value" }, thread = "any", since = "0.1.0",
+  params = { { "const tsheap_lua_heap *", "heap" } },
+  impl = { ft = "tsheap__lua_heap_used", gil = "tsheap__lua_heap_used" },
+  doc = "Bytes the Lua state holds now, as Lua counts them; 0 after lua_close." }
+
+func { name = "lua_heap_destroy", returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
+  params = { { "tsheap_lua_heap *", "heap", ownership = "transfer" } },
+  impl = { ft = "tsheap__lua_heap_destroy", gil = "tsheap__lua_heap_destroy" },
+  doc = "Free the ud after lua_close.  TSHEAP_E_INVAL while the Lua state still holds memory." }
+
+func { name = "lua_alloc", returns = { "void *", kind = "value", nullable = true }, thread = "owner",
+  since = "0.1.0", gil = "held",
+  params = { { "void *", "ud" }, { "void *", "block", nullable = true, ownership = "transfer" },
+             { "size_t", "osize" }, { "size_t", "nsize" } },
+  impl = { ft = "tsheap__lua_alloc", gil = "tsheap__lua_alloc" },
+  doc = [[A lua_Alloc (Lua 5.1 to 5.4): ud is a tsheap_lua_heap.  Growth past the cap fails as
+Lua expects; a shrink never fails; called on the state's own thread.]] }
 
 func { name = "gil_acquire", builds = { "gil" }, returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
   impl = { gil = "tsheap__gil_acquire" },
