@@ -71,7 +71,7 @@ local KEYS = {
   type   = { name = true, kind = true, doc = true, values = false, fields = false,
              returns = false, params = false },
   func   = { name = true, returns = true, thread = true, since = true, impl = true, doc = true,
-             params = false, builds = false, gil = false, abi = false },
+             params = false, builds = false, gil = false, abi = false, swig = false },
   param  = { [1] = true, [2] = true, dir = false, nullable = false, ownership = false, doc = false },
   ret    = { [1] = true, kind = true, nullable = false },
 }
@@ -317,6 +317,10 @@ function M.load(file)
       fail(file, line, "function '%s': gil must be \"none\", \"held\" or \"take\"", f.name)
     end
     f.abi = r.abi == true
+    if r.swig ~= nil and type(r.swig) ~= "boolean" then
+      fail(file, line, "function '%s': swig must be true or false", f.name)
+    end
+    f.swig = r.swig ~= false
     -- builds and what implements the function in each
     local claimed = r.builds or BUILDS
     f.builds = {}

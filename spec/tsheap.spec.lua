@@ -61,6 +61,7 @@ type { name = "visit_fn", kind = "callback", returns = "int", params = {
 -- implements it in each of them.  "inline:<op>" is a header fast path.
 -- gil: "held" means the caller holds the GIL in the GIL build (a _nogil entry
 -- point that takes it is generated); "take" means the function takes it itself.
+-- swig = false keeps a function for C callers only.
 
 func { name = "version", returns = { "const char *", kind = "value" }, thread = "any", since = "0.1.0",
   impl = { ft = "tsheap__version", gil = "tsheap__version" },
@@ -218,7 +219,7 @@ in that domain.]] }
 
 -- Lua: a lua_Alloc on a state's domain, for lua_newstate(tsheap_lua_alloc, heap).
 
-func { name = "lua_heap_create", returns = { "tsheap_status", kind = "status" }, thread = "owner",
+func { name = "lua_heap_create", swig = false, returns = { "tsheap_status", kind = "status" }, thread = "owner",
   since = "0.1.0", gil = "take",
   params = { { "tsheap_state *", "state" }, { "tsheap_domain", "domain" },
              { "size_t", "cap", doc = "most bytes the Lua state may hold; 0 for no cap" },
@@ -227,17 +228,17 @@ func { name = "lua_heap_create", returns = { "tsheap_status", kind = "status" },
   doc = [[Make the ud of a lua_State whose memory comes from a domain of a state of the calling
 thread.  Close the lua_State and destroy the heap before the state or the domain ends.]] }
 
-func { name = "lua_heap_used", returns = { "size_t", kind = "value" }, thread = "any", since = "0.1.0",
+func { name = "lua_heap_used", swig = false, returns = { "size_t", kind = "value" }, thread = "any", since = "0.1.0",
   params = { { "const tsheap_lua_heap *", "heap" } },
   impl = { ft = "tsheap__lua_heap_used", gil = "tsheap__lua_heap_used" },
   doc = "Bytes the Lua state holds now, as Lua counts them; 0 after lua_close." }
 
-func { name = "lua_heap_destroy", returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
+func { name = "lua_heap_destroy", swig = false, returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
   params = { { "tsheap_lua_heap *", "heap", ownership = "transfer" } },
   impl = { ft = "tsheap__lua_heap_destroy", gil = "tsheap__lua_heap_destroy" },
   doc = "Free the ud after lua_close.  TSHEAP_E_INVAL while the Lua state still holds memory." }
 
-func { name = "lua_alloc", returns = { "void *", kind = "value", nullable = true }, thread = "owner",
+func { name = "lua_alloc", swig = false, returns = { "void *", kind = "value", nullable = true }, thread = "owner",
   since = "0.1.0", gil = "held",
   params = { { "void *", "ud" }, { "void *", "block", nullable = true, ownership = "transfer" },
              { "size_t", "osize" }, { "size_t", "nsize" } },
@@ -245,11 +246,11 @@ func { name = "lua_alloc", returns = { "void *", kind = "value", nullable = true
   doc = [[A lua_Alloc (Lua 5.1 to 5.4): ud is a tsheap_lua_heap.  Growth past the cap fails as
 Lua expects; a shrink never fails; called on the state's own thread.]] }
 
-func { name = "gil_acquire", builds = { "gil" }, returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
+func { name = "gil_acquire", swig = false, builds = { "gil" }, returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
   impl = { gil = "tsheap__gil_acquire" },
   doc = "Take the library's global lock (not recursive: TSHEAP_E_GIL if already held)." }
 
-func { name = "gil_release", builds = { "gil" }, returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
+func { name = "gil_release", swig = false, builds = { "gil" }, returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
   impl = { gil = "tsheap__gil_release" },
   doc = "Drop the library's global lock (TSHEAP_E_GIL if the caller does not hold it)." }
 
