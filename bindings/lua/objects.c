@@ -1,0 +1,513 @@
+/* objects.c - states and blocks as Lua userdata, and the checks that keep
+ * every misuse a Lua error.
+ *
+ * A block holds a pointer to its state's userdata and the discard epoch of
+ * its domain when it was made; a discard bumps the epoch, so a block whose
+ * memory went with its domain is refused instead of touched.  A registry
+ * table with weak keys keeps each block's state alive as long as the block.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "objects.h"
+
+#define STATE_MT "tsheap.state"
+#define BLOCK_MT "tsheap.block"
+#define STATES "tsheap.states"   /* tsheap_state * -> its userdata, weak values */
+#define OWNERS "tsheap.owners"   /* block userdata -> state userdata, weak keys */
+#define VISIT_ERROR "tsheap.visit_error"
+
+#if LUA_VERSION_NUM < 502
+#define lua_rawlen lua_objlen
+#endif
+
+static const char *const domain_names[] = TSHEAP_DOMAIN_NAMES;
+
+/* What the typemaps of one call share; one call runs at a time per thread. */
+static __thread struct {
+  tsl_state *owner;
+  int owner_idx;
+  int domain;
+  tsheap_end_mode mode;
+  tsheap_state *visiting;       /* a visit in progress on this thread */
+  int visiting_domain;
+} ctx;
+
+/* ---- errors ---- */
+
+int tsl_fail(lua_State *L, const char *c_name, tsheap_status s)
+{
+  size_t n = strlen(c_name);
+  if (strncmp(c_name, "tsheap_", 7) == 0) {
+    c_name += 7;
+    n -= 7;
+  }
+  if (n > 6 && strcmp(c_name + n - 6, "_nogil") == 0)
+    n -= 6;
+  lua_pushlstring(L, c_name, n);
+  return luaL_error(L, "tsheap.%s: %s", lua_tostring(L, -1), tsheap_strerror(s));
+}
+
+/* ---- plain arguments ---- */
+
+static double check_whole(lua_State *L, int idx, double max)
+{
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    luaL_error(L, "bad argument #%d: number expected, got %s", idx, luaL_typename(L, idx));
+#if LUA_VERSION_NUM >= 503
+  if (lua_isinteger(L, idx)) {
+    lua_Integer i = lua_tointeger(L, idx);
+    if (i < 0)
+      luaL_error(L, "bad argument #%d: size must not be negative", idx);
+    return (double)i;
+  }
+#endif
+  double v = lua_tonumber(L, idx);
+  if (v != floor(v) || isnan(v))
+    luaL_error(L, "bad argument #%d: size must be a whole number", idx);
+  if (v < 0)
+    luaL_error(L, "bad argument #%d: size must not be negative", idx);
+  if (v > max)
+    luaL_error(L, "bad argument #%d: size out of range", idx);
+  return v;
+}
+
+size_t tsl_check_size(lua_State *L, int idx)
+{
+#if LUA_VERSION_NUM >= 503
+  if (lua_isinteger(L, idx)) {
+    check_whole(L, idx, 0);
+    return (size_t)lua_tointeger(L, idx);
+  }
+#endif
+  return (size_t)check_whole(L, idx, 9007199254740992.0);   /* 2^53: exact in a double */
+}
+
+unsigned long long tsl_check_count(lua_State *L, int idx)
+{
+  return (unsigned long long)tsl_check_size(L, idx);
+}
+
+tsheap_domain tsl_check_domain(lua_State *L, int idx)
+{
+  int d = -1;
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    const char *name = lua_tostring(L, idx);
+    for (int i = 0; i < TSHEAP_DOMAIN_COUNT; i++)
+      if (strcmp(name, domain_names[i]) == 0) d = i;
+    if (d < 0)
+      luaL_error(L, "bad argument #%d: unknown domain '%s'", idx, name);
+  } else if (lua_type(L, idx) == LUA_TNUMBER) {
+    lua_Number n = lua_tonumber(L, idx);
+    if (n != floor(n) || n < 0 || n >= TSHEAP_DOMAIN_COUNT)
+      luaL_error(L, "bad argument #%d: unknown domain %s", idx, lua_tostring(L, idx));
+    d = (int)n;
+  } else {
+    luaL_error(L, "bad argument #%d: domain name expected, got %s", idx, luaL_typename(L, idx));
+  }
+  if (ctx.visiting != NULL && d == ctx.visiting_domain)
+    luaL_error(L, "the %s domain is being visited: no allocation or free there", domain_names[d]);
+  ctx.domain = d;
+  return (tsheap_domain)d;
+}
+
+unsigned tsl_check_domain_mask(lua_State *L, int idx)
+{
+  unsigned mask = 0;
+  if (lua_isnoneornil(L, idx))
+    return 0;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  for (int i = 1; i <= (int)lua_rawlen(L, idx); i++) {
+    lua_rawgeti(L, idx, i);
+    int d = (int)tsl_check_domain(L, lua_gettop(L));
+    lua_pop(L, 1);
+    mask |= TSHEAP_DOMAIN_BIT(d);
+  }
+  return mask;
+}
+
+tsheap_end_mode tsl_check_end_mode(lua_State *L, int idx)
+{
+  static const char *const modes[] = { "release", "discard", NULL };
+  ctx.mode = luaL_checkoption(L, idx, NULL, modes) == 0 ? TSHEAP_END_MODE_RELEASE : TSHEAP_END_MODE_DISCARD;
+  return ctx.mode;
+}
+
+/* ---- states ---- */
+
+tsl_state *tsl_check_state(lua_State *L, int idx)
+{
+  tsl_state *s = luaL_checkudata(L, idx, STATE_MT);
+  if (s->ended)
+    luaL_error(L, "bad argument #%d: the thread state has ended", idx);
+  ctx.owner = s;
+  ctx.owner_idx = idx;
+  return s;
+}
+
+static tsl_state *new_state(lua_State *L, tsheap_state *st, int borrowed)
+{
+  tsl_state *s = lua_newuserdata(L, sizeof *s);
+  memset(s, 0, sizeof *s);
+  s->st = st;
+  s->borrowed = borrowed;
+  luaL_getmetatable(L, STATE_MT);
+  lua_setmetatable(L, -2);
+  lua_getfield(L, LUA_REGISTRYINDEX, STATES);
+  lua_pushlightuserdata(L, st);
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+  return s;
+}
+
+void tsl_push_new_state(lua_State *L, tsheap_state *st) { new_state(L, st, 0); }
+
+/* The userdata of a state Lua knows, or a borrowed one for a state made in C. */
+static tsl_state *known_state(lua_State *L, tsheap_state *st)
+{
+  lua_getfield(L, LUA_REGISTRYINDEX, STATES);
+  lua_pushlightuserdata(L, st);
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+  if (!lua_isnil(L, -1))
+    return lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return new_state(L, st, 1);
+}
+
+void tsl_push_known_state(lua_State *L, tsheap_state *st)
+{
+  if (st == NULL)
+    lua_pushnil(L);
+  else
+    known_state(L, st);
+}
+
+void tsl_state_ended(lua_State *L, int idx)
+{
+  tsl_state *s = luaL_checkudata(L, idx, STATE_MT);
+  s->ended = 1;
+  lua_getfield(L, LUA_REGISTRYINDEX, STATES);
+  lua_pushlightuserdata(L, s->st);
+  lua_pushnil(L);
+  lua_rawset(L, -3);     /* the C state is freed; its address may come back */
+  lua_pop(L, 1);
+}
+
+void tsl_domain_ended(lua_State *L)
+{
+  (void)L;
+  if (ctx.mode == TSHEAP_END_MODE_DISCARD)
+    ctx.owner->epoch[ctx.domain]++;
+}
+
+static int state_gc(lua_State *L)
+{
+  tsl_state *s = luaL_checkudata(L, 1, STATE_MT);
+  /* only the owner may end it; elsewhere the state is left to its thread */
+  if (!s->ended && !s->borrowed && tsheap_state_owned(s->st))
+    tsheap_state_end(s->st);
+  s->ended = 1;
+  return 0;
+}
+
+static int state_tostring(lua_State *L)
+{
+  tsl_state *s = luaL_checkudata(L, 1, STATE_MT);
+  lua_pushfstring(L, "tsheap.state (%p%s)", (void *)s->st, s->ended ? ", ended" : "");
+  return 1;
+}
+
+/* ---- blocks ---- */
+
+static tsl_block *to_block(lua_State *L, int idx) { return luaL_checkudata(L, idx, BLOCK_MT); }
+
+static int block_usable(const tsl_block *b)
+{
+  return b->ptr != NULL && (b->owner == NULL || b->owner->epoch[b->domain] == b->epoch);
+}
+
+tsl_block *tsl_check_block(lua_State *L, int idx)
+{
+  tsl_block *b = to_block(L, idx);
+  if (b->ptr == NULL)
+    luaL_error(L, "bad argument #%d: the block was freed", idx);
+  if (!block_usable(b))
+    luaL_error(L, "bad argument #%d: the block's domain was discarded", idx);
+  if (ctx.visiting != NULL && b->owner != NULL && b->owner->st == ctx.visiting &&
+      b->domain == ctx.visiting_domain)
+    luaL_error(L, "the %s domain is being visited: no allocation or free there", domain_names[b->domain]);
+  return b;
+}
+
+void tsl_push_block(lua_State *L, void *ptr, tsl_state *owner, tsheap_domain d)
+{
+  int owner_idx = owner != NULL ? lua_gettop(L) : 0;   /* owner's userdata is on top */
+  tsl_block *b = lua_newuserdata(L, sizeof *b);
+  b->ptr = ptr;
+  b->size = tsheap_block_size_nogil(ptr);
+  b->owner = owner;
+  b->domain = (int)d;
+  b->epoch = owner != NULL ? owner->epoch[d] : 0;
+  luaL_getmetatable(L, BLOCK_MT);
+  lua_setmetatable(L, -2);
+  if (owner != NULL) {
+    lua_getfield(L, LUA_REGISTRYINDEX, OWNERS);
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, owner_idx);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    lua_remove(L, owner_idx);
+  }
+}
+
+/* A block returned by an allocation on the current state, or an error. */
+void tsl_push_result_block(lua_State *L, void *ptr)
+{
+  if (ptr == NULL)
+    return;
+  tsheap_state *cur = tsheap_state_current();
+  tsl_state *owner = cur != NULL ? known_state(L, cur) : NULL;
+  tsl_push_block(L, ptr, owner, (tsheap_domain)ctx.domain);
+}
+
+void tsl_push_named_block(lua_State *L, void *ptr)
+{
+  lua_pushvalue(L, ctx.owner_idx);
+  tsl_push_block(L, ptr, ctx.owner, (tsheap_domain)ctx.domain);
+}
+
+void tsl_block_freed(lua_State *L, int idx) { to_block(L, idx)->ptr = NULL; }
+
+static int block_gc(lua_State *L)
+{
+  tsl_block *b = to_block(L, 1);
+  if (block_usable(b))
+    tsheap_free_nogil(b->ptr);
+  b->ptr = NULL;
+  return 0;
+}
+
+static int block_free(lua_State *L)
+{
+  tsl_block *b = tsl_check_block(L, 1);
+  tsheap_free_nogil(b->ptr);
+  b->ptr = NULL;
+  return 0;
+}
+
+static int block_size(lua_State *L)
+{
+  lua_pushinteger(L, (lua_Integer)tsl_check_block(L, 1)->size);
+  return 1;
+}
+
+static int block_valid(lua_State *L)
+{
+  lua_pushboolean(L, block_usable(to_block(L, 1)));
+  return 1;
+}
+
+static int block_address(lua_State *L)
+{
+  lua_pushinteger(L, (lua_Integer)(uintptr_t)tsl_check_block(L, 1)->ptr);
+  return 1;
+}
+
+static int block_domain(lua_State *L)
+{
+  lua_pushstring(L, domain_names[tsl_check_block(L, 1)->domain]);
+  return 1;
+}
+
+static int block_state(lua_State *L)
+{
+  tsl_check_block(L, 1);
+  lua_getfield(L, LUA_REGISTRYINDEX, OWNERS);
+  lua_pushvalue(L, 1);
+  lua_rawget(L, -2);
+  return 1;
+}
+
+/* offset and length within the block, from optional arguments */
+static void span(lua_State *L, const tsl_block *b, int idx, size_t *off, size_t *len, int need_len)
+{
+  *off = lua_isnoneornil(L, idx) ? 0 : tsl_check_size(L, idx);
+  if (*off > b->size)
+    luaL_error(L, "bad argument #%d: offset %d is past the block's %d bytes", idx, (int)*off, (int)b->size);
+  if (!need_len)
+    return;
+  *len = lua_isnoneornil(L, idx + 1) ? b->size - *off : tsl_check_size(L, idx + 1);
+  if (*len > b->size - *off)
+    luaL_error(L, "bad argument #%d: the span runs past the block's %d bytes", idx + 1, (int)b->size);
+}
+
+static int block_read(lua_State *L)
+{
+  tsl_block *b = tsl_check_block(L, 1);
+  size_t off, len;
+  span(L, b, 2, &off, &len, 1);
+  lua_pushlstring(L, (const char *)b->ptr + off, len);
+  return 1;
+}
+
+static int block_write(lua_State *L)
+{
+  tsl_block *b = tsl_check_block(L, 1);
+  size_t off, len;
+  span(L, b, 2, &off, &len, 0);
+  const char *s = luaL_checklstring(L, 3, &len);
+  if (len > b->size - off)
+    luaL_error(L, "bad argument #3: %d bytes do not fit at offset %d of %d", (int)len, (int)off, (int)b->size);
+  memcpy((char *)b->ptr + off, s, len);
+  return 0;
+}
+
+static int block_tostring(lua_State *L)
+{
+  tsl_block *b = to_block(L, 1);
+  lua_pushfstring(L, "tsheap.block (%d bytes, %s)", (int)b->size,
+                  b->ptr == NULL ? "freed" : block_usable(b) ? domain_names[b->domain] : "discarded");
+  return 1;
+}
+
+/* ---- results ---- */
+
+void tsl_push_stats(lua_State *L, const tsheap_domain_stats *s)
+{
+  lua_createtable(L, 0, 4);
+  lua_pushinteger(L, (lua_Integer)s->live_blocks);
+  lua_setfield(L, -2, "live_blocks");
+  lua_pushinteger(L, (lua_Integer)s->live_bytes);
+  lua_setfield(L, -2, "live_bytes");
+  lua_pushinteger(L, (lua_Integer)s->allocations);
+  lua_setfield(L, -2, "allocations");
+  lua_pushinteger(L, (lua_Integer)s->threshold);
+  lua_setfield(L, -2, "threshold");
+}
+
+void tsl_push_build(lua_State *L, tsheap_build b)
+{
+  lua_pushstring(L, b == TSHEAP_BUILD_FREE_THREADED ? "free_threaded" : "gil");
+}
+
+/* ---- visits ---- */
+
+struct visit {
+  lua_State *L;
+  int fn;                  /* stack index of the Lua function */
+  tsheap_state *st;
+  int domain;
+};
+
+/* The visit's context lives in a userdata on the wrapper's stack, so that a
+ * visit made from inside a visitor has its own. */
+void *tsl_visit_arg(lua_State *L, int fn_idx)
+{
+  luaL_checktype(L, fn_idx, LUA_TFUNCTION);
+  struct visit *v = lua_newuserdata(L, sizeof *v);
+  v->L = L;
+  v->fn = fn_idx;
+  v->st = ctx.owner != NULL ? ctx.owner->st : NULL;
+  v->domain = ctx.domain;
+  lua_pushnil(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, VISIT_ERROR);
+  return v;
+}
+
+int tsl_visit_block(void *block, size_t size, void *arg)
+{
+  struct visit *v = arg;
+  lua_State *L = v->L;
+  tsheap_state *outer = ctx.visiting;
+  int outer_domain = ctx.visiting_domain;
+  lua_pushvalue(L, v->fn);
+  lua_pushinteger(L, (lua_Integer)(uintptr_t)block);
+  lua_pushinteger(L, (lua_Integer)size);
+  /* a Lua error may not unwind through the allocator: catch it, stop, rethrow */
+  ctx.visiting = v->st;
+  ctx.visiting_domain = v->domain;
+  int rc = lua_pcall(L, 2, 1, 0);
+  ctx.visiting = outer;
+  ctx.visiting_domain = outer_domain;
+  if (rc != 0) {
+    lua_setfield(L, LUA_REGISTRYINDEX, VISIT_ERROR);
+    return 1;
+  }
+  int stop = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return stop;
+}
+
+void tsl_visit_done(lua_State *L)
+{
+  lua_getfield(L, LUA_REGISTRYINDEX, VISIT_ERROR);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pushnil(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, VISIT_ERROR);
+  lua_error(L);
+}
+
+/* ---- opening ---- */
+
+static void weak_table(lua_State *L, const char *name, const char *mode)
+{
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushstring(L, mode);
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, name);
+}
+
+static const luaL_Reg block_methods[] = {
+  { "free", block_free },     { "size", block_size },   { "read", block_read },
+  { "write", block_write },   { "valid", block_valid }, { "address", block_address },
+  { "domain", block_domain }, { "state", block_state }, { NULL, NULL },
+};
+
+void tsl_open_objects(lua_State *L, int module_idx)
+{
+  weak_table(L, STATES, "v");
+  weak_table(L, OWNERS, "k");
+
+  luaL_newmetatable(L, BLOCK_MT);
+  lua_newtable(L);
+  luaL_setfuncs(L, block_methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, block_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, block_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushliteral(L, "tsheap.block");
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+
+  /* A state's methods are the module's state_* functions, whatever the spec
+   * declares: st:malloc(...) is tsheap.state_malloc(st, ...). */
+  luaL_newmetatable(L, STATE_MT);
+  lua_newtable(L);
+  lua_pushnil(L);
+  while (lua_next(L, module_idx) != 0) {
+    const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+    if (strncmp(k, "state_", 6) == 0 && lua_type(L, -1) == LUA_TFUNCTION && k[6] != '\0')
+      lua_setfield(L, -3, k + 6);
+    else
+      lua_pop(L, 1);
+  }
+  lua_getfield(L, -1, "end");
+  lua_setfield(L, -2, "close");    /* st:close() is st:end() */
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, state_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, state_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushliteral(L, "tsheap.state");
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+}

@@ -1,0 +1,64 @@
+/* objects.h - what the Lua typemaps turn C values into and back: thread
+ * states and blocks as userdata that know when they are no longer valid,
+ * domains by name, sizes checked, failures as Lua errors.  Built for Lua 5.4
+ * and for LuaJIT (the 5.1 ABI) from the same source.
+ */
+#ifndef TSHEAP_LUA_OBJECTS_H
+#define TSHEAP_LUA_OBJECTS_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include <tsheap/tsheap.h>
+
+/* A thread state as Lua holds it. */
+typedef struct tsl_state {
+  tsheap_state *st;
+  int ended;
+  int borrowed;                                 /* made elsewhere: Lua never ends it */
+  unsigned long long epoch[TSHEAP_DOMAIN_COUNT]; /* bumped when a domain is discarded */
+} tsl_state;
+
+/* A block as Lua holds it. */
+typedef struct tsl_block {
+  void *ptr;                 /* NULL once freed */
+  size_t size;               /* usable size */
+  tsl_state *owner;          /* NULL when allocated with no state Lua knows */
+  int domain;
+  unsigned long long epoch;  /* owner->epoch[domain] when allocated */
+} tsl_block;
+
+/* Raise "tsheap.<name>: <message>"; c_name is the C function's name. */
+int tsl_fail(lua_State *L, const char *c_name, tsheap_status s);
+
+size_t tsl_check_size(lua_State *L, int idx);
+unsigned long long tsl_check_count(lua_State *L, int idx);
+tsheap_domain tsl_check_domain(lua_State *L, int idx);
+unsigned tsl_check_domain_mask(lua_State *L, int idx);
+tsheap_end_mode tsl_check_end_mode(lua_State *L, int idx);
+
+tsl_state *tsl_check_state(lua_State *L, int idx);  /* a state that has not ended */
+void tsl_push_new_state(lua_State *L, tsheap_state *st);
+void tsl_push_known_state(lua_State *L, tsheap_state *st);  /* nil for NULL */
+void tsl_state_ended(lua_State *L, int idx);
+void tsl_domain_ended(lua_State *L);   /* after state_end_domain succeeded */
+
+tsl_block *tsl_check_block(lua_State *L, int idx);  /* a block that may be used */
+void tsl_push_block(lua_State *L, void *ptr, tsl_state *owner, tsheap_domain d);
+void tsl_block_freed(lua_State *L, int idx);
+
+void tsl_push_stats(lua_State *L, const tsheap_domain_stats *s);
+void tsl_push_build(lua_State *L, tsheap_build b);
+void *tsl_visit_arg(lua_State *L, int fn_idx);   /* after the state and domain */
+int tsl_visit_block(void *block, size_t size, void *arg);
+void tsl_visit_done(lua_State *L);
+
+/* The typemaps of one call remember its state and domain arguments, so that
+ * a returned block knows where it lives: on the current state (result) or on
+ * the state the call named (named). */
+void tsl_push_result_block(lua_State *L, void *ptr);
+void tsl_push_named_block(lua_State *L, void *ptr);
+
+void tsl_open_objects(lua_State *L, int module_idx);
+
+#endif

@@ -1,0 +1,486 @@
+/* runner.c - Lua states of their own on tsheap heaps.
+ *
+ * tsheap.luastate{cap = bytes, domain = name} makes a lua_State whose
+ * allocator is tsheap_lua_alloc on a thread state of its own; going over the
+ * cap is Lua's "not enough memory" inside it, and closing it ends the heap.
+ * tsheap.run_threads(n, code, ...) runs a chunk on n OS threads, each in its
+ * own lua_State on its own thread's heap, and returns what each returned
+ * with its heap's statistics.  Only nil, booleans, numbers and strings cross
+ * between states.  In the GIL build a running state holds the GIL and lets
+ * it go every few thousand instructions, as CPython's eval loop does.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lualib.h>
+
+#include "objects.h"
+#include "runner.h"
+
+#define LUASTATE_MT "tsheap.luastate"
+#define MAX_VALUES 64
+#define GIL_INTERVAL 10000   /* instructions a GIL holder runs before it lets go */
+
+#if LUA_VERSION_NUM < 502
+#define lua_rawlen lua_objlen
+#endif
+
+/* ---- values that cross between states ---- */
+
+typedef struct value {
+  int type;
+  int is_integer;
+  lua_Number number;
+  lua_Integer integer;
+  char *string;
+  size_t len;
+} value;
+
+typedef struct values {
+  int n;
+  value v[MAX_VALUES];
+} values;
+
+/* Copy stack slots first..last of L; on failure leave a message in err. */
+static int take_values(lua_State *L, int first, int last, values *out, char *err, size_t errlen)
+{
+  out->n = 0;
+  for (int i = first; i <= last; i++) {
+    value *v = &out->v[out->n];
+    if (out->n == MAX_VALUES) {
+      snprintf(err, errlen, "more than %d values", MAX_VALUES);
+      return 0;
+    }
+    memset(v, 0, sizeof *v);
+    v->type = lua_type(L, i);
+    switch (v->type) {
+    case LUA_TNIL:
+      break;
+    case LUA_TBOOLEAN:
+      v->integer = lua_toboolean(L, i);
+      break;
+    case LUA_TNUMBER:
+#if LUA_VERSION_NUM >= 503
+      v->is_integer = lua_isinteger(L, i);
+#endif
+      v->integer = lua_tointeger(L, i);
+      v->number = lua_tonumber(L, i);
+      break;
+    case LUA_TSTRING: {
+      const char *s = lua_tolstring(L, i, &v->len);
+      v->string = malloc(v->len + 1);
+      if (v->string == NULL) {
+        snprintf(err, errlen, "out of memory copying a string");
+        return 0;
+      }
+      memcpy(v->string, s, v->len + 1);
+      break;
+    }
+    default:
+      snprintf(err, errlen, "value #%d is a %s; only nil, booleans, numbers and strings cross", i - first + 1,
+               lua_typename(L, v->type));
+      return 0;
+    }
+    out->n++;
+  }
+  return 1;
+}
+
+static void push_values(lua_State *L, const values *in)
+{
+  for (int i = 0; i < in->n; i++) {
+    const value *v = &in->v[i];
+    switch (v->type) {
+    case LUA_TBOOLEAN: lua_pushboolean(L, (int)v->integer); break;
+    case LUA_TNUMBER:
+      if (v->is_integer)
+        lua_pushinteger(L, v->integer);
+      else
+        lua_pushnumber(L, v->number);
+      break;
+    case LUA_TSTRING: lua_pushlstring(L, v->string, v->len); break;
+    default: lua_pushnil(L); break;
+    }
+  }
+}
+
+static void free_values(values *vs)
+{
+  for (int i = 0; i < vs->n; i++) free(vs->v[i].string);
+  vs->n = 0;
+}
+
+/* ---- the GIL around a running state ---- */
+
+#ifdef TSHEAP_FREE_THREADED
+static int hold_gil(lua_State *L) { (void)L; return 0; }
+static void gil_done(int took) { (void)took; }
+#else
+static void gil_done(int took)
+{
+  if (took)
+    tsheap_gil_release();
+}
+
+static void let_go(lua_State *L, lua_Debug *ar)
+{
+  (void)L;
+  (void)ar;
+  tsheap_gil_release();
+  tsheap_gil_acquire();
+}
+
+static int hold_gil(lua_State *L)
+{
+  int took = !tsheap_gil_held() && tsheap_gil_acquire() == TSHEAP_OK;
+  lua_sethook(L, let_go, LUA_MASKCOUNT, GIL_INTERVAL);
+  return took;
+}
+
+#endif
+
+static void drop_gil(lua_State *L, int took)
+{
+  lua_sethook(L, NULL, 0, 0);
+  gil_done(took);
+}
+
+/* ---- one state on one heap ---- */
+
+typedef struct host {
+  tsheap_state *st;
+  tsheap_lua_heap *heap;
+  lua_State *L;
+  tsheap_domain domain;
+  int discardable;
+  size_t cap;
+} host;
+
+/* A thread state of the host's own, without changing the thread's current one. */
+static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
+{
+  tsheap_state *prev = tsheap_state_current();
+  memset(h, 0, sizeof *h);
+  h->domain = d;
+  h->cap = cap;
+  h->discardable = 1;
+  tsheap_status s = tsheap_state_create(TSHEAP_DOMAIN_BIT(d), &h->st);
+  if (s == TSHEAP_E_LIMIT) {          /* no arena left: end by release instead */
+    h->discardable = 0;
+    s = tsheap_state_create(0, &h->st);
+  }
+  if (s != TSHEAP_OK)
+    return s;
+  tsheap_state_switch(prev);
+  s = tsheap_lua_heap_create(h->st, d, cap, &h->heap);
+  if (s == TSHEAP_OK) {
+    h->L = lua_newstate(tsheap_lua_alloc_nogil, h->heap);
+    if (h->L == NULL)
+      s = TSHEAP_E_NOMEM;
+  }
+  if (s != TSHEAP_OK) {
+    if (h->heap != NULL)
+      tsheap_lua_heap_destroy(h->heap);
+    tsheap_state_end(h->st);
+    h->st = NULL;
+    return s;
+  }
+  int took = hold_gil(h->L);
+  luaL_openlibs(h->L);
+  drop_gil(h->L, took);
+  return TSHEAP_OK;
+}
+
+/* Close the Lua state, then end its heap at once. */
+static void host_close(host *h)
+{
+  if (h->L != NULL) {
+    int took = hold_gil(h->L);
+    lua_close(h->L);
+    gil_done(took);
+    h->L = NULL;
+  }
+  if (h->heap != NULL) {
+    tsheap_lua_heap_destroy(h->heap);
+    h->heap = NULL;
+  }
+  if (h->st != NULL) {
+    if (h->discardable)
+      tsheap_state_end_domain(h->st, h->domain, TSHEAP_END_MODE_DISCARD);
+    tsheap_state_end(h->st);
+    h->st = NULL;
+  }
+}
+
+/* Run code with args in the host's state; results or an error message. */
+static int host_run(host *h, const char *code, size_t len, const values *args, values *results, char *err,
+                    size_t errlen)
+{
+  lua_State *L = h->L;
+  results->n = 0;
+  int took = hold_gil(L);
+  int base = lua_gettop(L);
+  int ok = luaL_loadbuffer(L, code, len, "=luastate") == 0;
+  if (ok) {
+    push_values(L, args);
+    ok = lua_pcall(L, args->n, LUA_MULTRET, 0) == 0;
+  }
+  if (ok) {
+    ok = take_values(L, base + 1, lua_gettop(L), results, err, errlen);
+  } else {
+    const char *msg = lua_tostring(L, -1);
+    snprintf(err, errlen, "%s", msg != NULL ? msg : "error object is not a string");
+  }
+  lua_settop(L, base);
+  drop_gil(L, took);
+  return ok;
+}
+
+static void push_host_stats(lua_State *L, const host *h)
+{
+  tsheap_domain_stats s;
+  memset(&s, 0, sizeof s);
+  tsheap_state_stats(h->st, h->domain, &s);
+  tsl_push_stats(L, &s);
+  lua_pushinteger(L, (lua_Integer)tsheap_lua_heap_used(h->heap));
+  lua_setfield(L, -2, "used");
+  lua_pushinteger(L, (lua_Integer)h->cap);
+  lua_setfield(L, -2, "cap");
+}
+
+/* ---- tsheap.luastate ---- */
+
+static host *check_open_host(lua_State *L)
+{
+  host *h = luaL_checkudata(L, 1, LUASTATE_MT);
+  if (h->L == NULL)
+    luaL_error(L, "tsheap.luastate: the Lua state is closed");
+  if (!tsheap_state_owned(h->st))
+    luaL_error(L, "tsheap.luastate: used from a thread other than its own");
+  return h;
+}
+
+static int opt_domain(lua_State *L, int opts, tsheap_domain *d)
+{
+  lua_getfield(L, opts, "domain");
+  *d = lua_isnil(L, -1) ? TSHEAP_DOMAIN_DEFAULT : tsl_check_domain(L, lua_gettop(L));
+  lua_pop(L, 1);
+  return 0;
+}
+
+static size_t opt_cap(lua_State *L, int opts)
+{
+  lua_getfield(L, opts, "cap");
+  size_t cap = lua_isnil(L, -1) ? 0 : tsl_check_size(L, lua_gettop(L));
+  lua_pop(L, 1);
+  return cap;
+}
+
+static int luastate_new(lua_State *L)
+{
+  tsheap_domain d;
+  if (lua_isnoneornil(L, 1))
+    lua_newtable(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  opt_domain(L, 1, &d);
+  size_t cap = opt_cap(L, 1);
+  host *h = lua_newuserdata(L, sizeof *h);
+  memset(h, 0, sizeof *h);
+  luaL_getmetatable(L, LUASTATE_MT);
+  lua_setmetatable(L, -2);
+  tsheap_status s = host_open(h, d, cap);
+  if (s != TSHEAP_OK)
+    return tsl_fail(L, "tsheap_luastate", s);
+  return 1;
+}
+
+static int luastate_run(lua_State *L)
+{
+  host *h = check_open_host(L);
+  size_t len;
+  const char *code = luaL_checklstring(L, 2, &len);
+  values args, results;
+  char err[512];
+  if (!take_values(L, 3, lua_gettop(L), &args, err, sizeof err)) {
+    free_values(&args);
+    return luaL_error(L, "tsheap.luastate:run: argument %s", err);
+  }
+  int ok = host_run(h, code, len, &args, &results, err, sizeof err);
+  free_values(&args);
+  if (!ok) {
+    free_values(&results);
+    return luaL_error(L, "tsheap.luastate:run: %s", err);
+  }
+  push_values(L, &results);
+  int n = results.n;
+  free_values(&results);
+  return n;
+}
+
+static int luastate_stats(lua_State *L)
+{
+  push_host_stats(L, check_open_host(L));
+  return 1;
+}
+
+static int luastate_close(lua_State *L)
+{
+  host *h = luaL_checkudata(L, 1, LUASTATE_MT);
+  if (h->st != NULL && !tsheap_state_owned(h->st))
+    return luaL_error(L, "tsheap.luastate: used from a thread other than its own");
+  host_close(h);
+  return 0;
+}
+
+static int luastate_gc(lua_State *L)
+{
+  host *h = luaL_checkudata(L, 1, LUASTATE_MT);
+  if (h->st != NULL && tsheap_state_owned(h->st))
+    host_close(h);
+  return 0;
+}
+
+/* ---- tsheap.run_threads ---- */
+
+typedef struct job {
+  pthread_t thread;
+  int started;
+  const char *code;
+  size_t len;
+  values args;            /* index and count first, then the caller's */
+  values results;
+  int ok;
+  char err[512];
+  tsheap_domain domain;
+  size_t cap;
+  tsheap_domain_stats stats;
+  size_t used, used_after_close;
+} job;
+
+static void *run_job(void *arg)
+{
+  job *j = arg;
+  host h;
+  tsheap_status s = host_open(&h, j->domain, j->cap);
+  if (s != TSHEAP_OK) {
+    snprintf(j->err, sizeof j->err, "cannot open a Lua state: %s", tsheap_strerror(s));
+    return NULL;
+  }
+  j->ok = host_run(&h, j->code, j->len, &j->args, &j->results, j->err, sizeof j->err);
+  tsheap_state_stats(h.st, h.domain, &j->stats);
+  j->used = tsheap_lua_heap_used(h.heap);
+  int took = hold_gil(h.L);
+  lua_close(h.L);
+  gil_done(took);
+  h.L = NULL;
+  j->used_after_close = tsheap_lua_heap_used(h.heap);
+  host_close(&h);
+  return NULL;
+}
+
+static int run_threads(lua_State *L)
+{
+  lua_Integer n = luaL_checkinteger(L, 1);
+  size_t len;
+  const char *code = luaL_checklstring(L, 2, &len);
+  tsheap_domain d = TSHEAP_DOMAIN_DEFAULT;
+  size_t cap = 0;
+  int first_arg = 3;
+  if (n < 1 || n > 1024)
+    return luaL_error(L, "bad argument #1: from 1 to 1024 threads");
+  if (lua_istable(L, 3)) {     /* options: {domain = ..., cap = ...} */
+    opt_domain(L, 3, &d);
+    cap = opt_cap(L, 3);
+    first_arg = 4;
+  }
+  job *jobs = calloc((size_t)n, sizeof *jobs);
+  if (jobs == NULL)
+    return luaL_error(L, "tsheap.run_threads: out of memory");
+  char err[512] = "";
+  int good = 1;
+  for (lua_Integer i = 0; i < n && good; i++) {
+    job *j = &jobs[i];
+    j->code = code;
+    j->len = len;
+    j->domain = d;
+    j->cap = cap;
+    lua_pushinteger(L, i + 1);
+    lua_pushinteger(L, n);
+    lua_insert(L, first_arg);
+    lua_insert(L, first_arg);
+    good = take_values(L, first_arg, lua_gettop(L), &j->args, err, sizeof err);
+    lua_remove(L, first_arg);
+    lua_remove(L, first_arg);
+  }
+  for (lua_Integer i = 0; i < n && good; i++) {
+    int rc = pthread_create(&jobs[i].thread, NULL, run_job, &jobs[i]);
+    jobs[i].started = rc == 0;
+    if (rc != 0)
+      snprintf(jobs[i].err, sizeof jobs[i].err, "cannot start thread: %s", strerror(rc));
+  }
+  for (lua_Integer i = 0; i < n; i++)
+    if (jobs[i].started) pthread_join(jobs[i].thread, NULL);
+  if (good) {
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 0; i < n; i++) {
+      job *j = &jobs[i];
+      lua_createtable(L, 0, 6);
+      lua_createtable(L, j->results.n, 0);
+      int t = lua_gettop(L);
+      for (int k = 0; k < j->results.n; k++) {
+        values one = { 1, { j->results.v[k] } };
+        push_values(L, &one);
+        lua_rawseti(L, t, k + 1);
+      }
+      lua_setfield(L, -2, "results");
+      if (!j->ok) {
+        lua_pushstring(L, j->err);
+        lua_setfield(L, -2, "error");
+      }
+      tsl_push_stats(L, &j->stats);
+      lua_pushinteger(L, (lua_Integer)j->used);
+      lua_setfield(L, -2, "used");
+      lua_pushinteger(L, (lua_Integer)j->used_after_close);
+      lua_setfield(L, -2, "used_after_close");
+      lua_setfield(L, -2, "stats");
+      lua_pushinteger(L, i + 1);
+      lua_setfield(L, -2, "thread");
+      lua_rawseti(L, -2, (int)i + 1);
+    }
+  }
+  for (lua_Integer i = 0; i < n; i++) {
+    free_values(&jobs[i].args);
+    free_values(&jobs[i].results);
+  }
+  free(jobs);
+  if (!good)
+    return luaL_error(L, "tsheap.run_threads: argument %s", err);
+  return 1;
+}
+
+/* ---- opening ---- */
+
+static const luaL_Reg luastate_methods[] = {
+  { "run", luastate_run }, { "stats", luastate_stats }, { "close", luastate_close }, { NULL, NULL },
+};
+
+void tsl_open_runner(lua_State *L, int module_idx)
+{
+  luaL_newmetatable(L, LUASTATE_MT);
+  lua_newtable(L);
+  luaL_setfuncs(L, luastate_methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, luastate_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, luastate_close);
+  lua_setfield(L, -2, "__close");
+  lua_pushliteral(L, "tsheap.luastate");
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, luastate_new);
+  lua_setfield(L, module_idx, "luastate");
+  lua_pushcfunction(L, run_threads);
+  lua_setfield(L, module_idx, "run_threads");
+}
