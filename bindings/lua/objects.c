@@ -12,11 +12,13 @@
 
 #include "objects.h"
 
-#define STATE_MT "tsheap.state"
-#define BLOCK_MT "tsheap.block"
-#define STATES "tsheap.states"   /* tsheap_state * -> its userdata, weak values */
-#define OWNERS "tsheap.owners"   /* block userdata -> state userdata, weak keys */
-#define VISIT_ERROR "tsheap.visit_error"
+/* Registry names carry the module's name: both builds' modules may be loaded
+ * in one Lua state, and a block of one must not pass for a block of the other. */
+#define STATE_MT TSL_NAME ".state"
+#define BLOCK_MT TSL_NAME ".block"
+#define STATES TSL_NAME ".states"   /* tsheap_state * -> its userdata, weak values */
+#define OWNERS TSL_NAME ".owners"   /* block userdata -> state userdata, weak keys */
+#define VISIT_ERROR TSL_NAME ".visit_error"
 
 #if LUA_VERSION_NUM < 502
 #define lua_rawlen lua_objlen
@@ -216,7 +218,7 @@ static int state_gc(lua_State *L)
 static int state_tostring(lua_State *L)
 {
   tsl_state *s = luaL_checkudata(L, 1, STATE_MT);
-  lua_pushfstring(L, "tsheap.state (%p%s)", (void *)s->st, s->ended ? ", ended" : "");
+  lua_pushfstring(L, "%s (%p%s)", STATE_MT, (void *)s->st, s->ended ? ", ended" : "");
   return 1;
 }
 
@@ -368,7 +370,7 @@ static int block_write(lua_State *L)
 static int block_tostring(lua_State *L)
 {
   tsl_block *b = to_block(L, 1);
-  lua_pushfstring(L, "tsheap.block (%d bytes, %s)", (int)b->size,
+  lua_pushfstring(L, "%s (%d bytes, %s)", BLOCK_MT, (int)b->size,
                   b->ptr == NULL ? "freed" : block_usable(b) ? domain_names[b->domain] : "discarded");
   return 1;
 }
@@ -484,7 +486,7 @@ void tsl_open_objects(lua_State *L, int module_idx)
   lua_setfield(L, -2, "__gc");
   lua_pushcfunction(L, block_tostring);
   lua_setfield(L, -2, "__tostring");
-  lua_pushliteral(L, "tsheap.block");
+  lua_pushliteral(L, BLOCK_MT);
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
 
@@ -507,7 +509,7 @@ void tsl_open_objects(lua_State *L, int module_idx)
   lua_setfield(L, -2, "__gc");
   lua_pushcfunction(L, state_tostring);
   lua_setfield(L, -2, "__tostring");
-  lua_pushliteral(L, "tsheap.state");
+  lua_pushliteral(L, STATE_MT);
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
 }

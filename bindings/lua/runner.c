@@ -19,7 +19,7 @@
 #include "objects.h"
 #include "runner.h"
 
-#define LUASTATE_MT "tsheap.luastate"
+#define LUASTATE_MT TSL_NAME ".luastate"
 #define MAX_VALUES 64
 #define GIL_INTERVAL 10000   /* instructions a GIL holder runs before it lets go */
 
@@ -476,7 +476,7 @@ void tsl_open_runner(lua_State *L, int module_idx)
   lua_setfield(L, -2, "__gc");
   lua_pushcfunction(L, luastate_close);
   lua_setfield(L, -2, "__close");
-  lua_pushliteral(L, "tsheap.luastate");
+  lua_pushliteral(L, LUASTATE_MT);
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
   lua_pushcfunction(L, luastate_new);
