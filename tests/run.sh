@@ -10,12 +10,18 @@ cd "$(dirname "$0")/.."
 tsheap_install_deps
 jobs=$(nproc)
 
+build() {  # name, cmake args...
+  local name=$1
+  shift
+  cmake -S . -B "build/$name" -DTSHEAP_WERROR=ON "$@" >/dev/null
+  cmake --build "build/$name" -j "$jobs" >/dev/null
+}
+
 configure_and_test() {  # name, ctest args, cmake args...
   local name=$1 ctest_args=$2
   shift 2
   echo "=== $name ==="
-  cmake -S . -B "build/$name" -DTSHEAP_WERROR=ON "$@" >/dev/null
-  cmake --build "build/$name" -j "$jobs" >/dev/null
+  build "$name" "$@"
   ctest --test-dir "build/$name" --output-on-failure -j "$jobs" $ctest_args
 }
 
@@ -27,7 +33,7 @@ if [ "$what" = all ] || [ "$what" = valgrind ]; then
   # Debian's libmimalloc exports free() as an alias of mi_free(): valgrind must
   # not take it for the C library's.  Leaks are LeakSanitizer's job (asan).
   echo "=== valgrind ==="
-  [ -d build/plain ] || configure_and_test plain ""
+  build plain
   export VALGRIND_OPTS="-q --error-exitcode=99 --soname-synonyms=somalloc=nouserintercepts --leak-check=no"
   passed=0
   failed=0
@@ -40,6 +46,18 @@ if [ "$what" = all ] || [ "$what" = valgrind ]; then
     else
       failed=$((failed + 1)); echo "valgrind: $t failed"; tail -30 "build/valgrind-$(basename "$t").log"
     fi
+  done
+  # the Lua module under the stock interpreter
+  for module in tsheap tsheap.gil; do
+    for script in test_api test_fuzz; do
+      log="build/valgrind-lua-$script-$module.log"
+      if LUA_CPATH="build/plain/bindings/lua/lua54/?.so" LUA_PATH="tests/lua/?.lua" \
+           valgrind lua5.4 "tests/lua/$script.lua" "$module" >"$log" 2>&1; then
+        passed=$((passed + 1))
+      else
+        failed=$((failed + 1)); echo "valgrind: lua $script $module failed"; tail -30 "$log"
+      fi
+    done
   done
   echo "valgrind: $passed passed, $failed failed"
   [ "$failed" = 0 ]

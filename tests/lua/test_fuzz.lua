@@ -1,0 +1,72 @@
+-- test_fuzz.lua MODULE [CALLS] [SEED]: a bounded random sequence of calls,
+-- valid and invalid mixed, with a fixed seed.  Every call is made under
+-- pcall; the run must end without a crash, and with every open domain of
+-- every open state back to zero live blocks once the blocks are freed.
+local T = require "check"
+local check = T.check
+local name = arg[1] or "tsheap"
+local calls = tonumber(arg[2]) or 5000
+local seed = tonumber(arg[3]) or 20261123
+local t = require(name)
+
+-- a PRNG that gives the same numbers on Lua 5.4 and LuaJIT
+local function rand(n)
+  seed = (seed * 1103515245 + 12345) % 2147483648
+  return math.floor(seed / 65536) % n + 1
+end
+local function pick(list) return list[rand(#list)] end
+
+local domains = { "raw", "object", "gc", 0, 1, 2, "none", 7, -1, 1.5, {}, nil }
+local sizes = { 0, 1, 8, 16, 100, 512, 513, 4096, 100000, -1, 2.5, 1e300, 2 ^ 60, "big", nil, true }
+local modes = { "release", "discard", "explode", 1 }
+local states, blocks, hosts = {}, {}, {}
+
+local ops = {
+  function() states[#states + 1] = t.state_create(rand(3) == 1 and { pick(domains) } or nil) end,
+  function() t.state_switch(rand(4) == 1 and nil or pick(states)) end,
+  function() blocks[#blocks + 1] = t.malloc(pick(domains), pick(sizes)) end,
+  function() blocks[#blocks + 1] = t.zalloc(pick(domains), pick(sizes)) end,
+  function() blocks[#blocks + 1] = t.calloc(pick(domains), pick(sizes), pick(sizes)) end,
+  function() blocks[#blocks + 1] = t.malloc_aligned(pick(domains), pick(sizes), pick({ 8, 64, 4096, 3, 0 })) end,
+  function() blocks[#blocks + 1] = t.realloc(pick(domains), pick(blocks), pick(sizes)) end,
+  function() local s = pick(states) blocks[#blocks + 1] = s:malloc(pick(domains), pick(sizes)) end,
+  function() t.free(pick(blocks)) end,
+  function() pick(blocks):free() end,
+  function() local b = pick(blocks) b:write(pick(sizes), pick({ "abc", ("z"):rep(600), 5 })) end,
+  function() local b = pick(blocks) return b:read(pick(sizes), pick(sizes)) end,
+  function() return t.block_size(pick(blocks)) end,
+  function() pick(states):end_domain(pick(domains), pick(modes)) end,
+  function() pick(states):close() end,
+  function() return pick(states):stats(pick(domains)) end,
+  function() pick(states):visit(pick(domains), function() if rand(10) == 1 then error("stop") end end) end,
+  function() pick(states):set_threshold(pick(domains), pick(sizes)) end,
+  function() return t.gc_due(pick(domains)) end,
+  function() hosts[#hosts + 1] = t.luastate{ cap = rand(2) == 1 and 200000 or nil } end,
+  function() pick(hosts):run(pick({ "return 1", "local t = {} for i = 1, 1e5 do t[i] = i end", "error('x')" })) end,
+  function() pick(hosts):close() end,
+  function() blocks[rand(#blocks + 1)] = nil collectgarbage("step") end,
+}
+
+local ok_calls, err_calls = 0, 0
+for _ = 1, calls do
+  local ok = pcall(ops[rand(#ops)])
+  if ok then ok_calls = ok_calls + 1 else err_calls = err_calls + 1 end
+end
+check(ok_calls > calls / 10 and err_calls > calls / 10, string.format("a mix: %d fine, %d refused", ok_calls, err_calls))
+
+-- no leak: free what is still valid; every open domain is then empty
+for _, b in pairs(blocks) do if b:valid() then b:free() end end
+for _, h in pairs(hosts) do h:close() end
+collectgarbage()
+collectgarbage()
+for _, s in ipairs(states) do
+  if pcall(s.owned, s) then
+    for d = 0, t.DOMAIN_COUNT - 1 do
+      local ok, st = pcall(s.stats, s, d)
+      if ok then check(st.live_blocks == 0, "leaked blocks in domain " .. d .. ": " .. st.live_blocks) end
+    end
+    s:close()
+  end
+end
+print(string.format("%d calls: %d fine, %d refused", calls, ok_calls, err_calls))
+T.done()

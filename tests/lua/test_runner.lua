@@ -1,0 +1,88 @@
+-- test_runner.lua MODULE: Lua states of their own on tsheap heaps
+-- (tsheap.luastate) and Lua on many OS threads (tsheap.run_threads).
+local T = require "check"
+local check, raises = T.check, T.raises
+local name = arg[1] or "tsheap"
+local t = require(name)
+
+-- a state of its own: values cross both ways, errors come back as errors
+local ls = t.luastate()
+local a, b, c, d = ls:run("local x, y, z = ... return x * 2, y .. '!', not z, nil", 21, "hi", false)
+check(a == 42 and b == "hi!" and c == true and d == nil, "values cross")
+check(math.type == nil or math.type(a) == "integer", "integers stay integers")
+check(ls:run("return 0.5") == 0.5, "floats stay floats")
+check(select("#", ls:run("return 1, nil, 3")) == 3, "nil in the middle")
+raises("luastate:1: oops", ls.run, ls, "error('oops')")
+raises("luastate:1:", ls.run, ls, "this is not lua")
+raises("is a table", ls.run, ls, "return {}")
+raises("argument value #1 is a function", ls.run, ls, "return 1", print)
+raises("bad argument #2", ls.run, ls, nil)
+local g1 = ls:run("x = 10 return x")
+check(ls:run("return x + 1") == 11 and g1 == 10, "the state keeps its globals between runs")
+local s = ls:stats()
+check(s.used > 0 and s.cap == 0 and s.live_blocks > 0 and s.live_bytes > 0, "statistics of its heap")
+ls:close()
+raises("the Lua state is closed", ls.run, ls, "return 1")
+raises("the Lua state is closed", ls.stats, ls)
+ls:close()   -- closing twice is harmless
+
+-- the memory cap: "not enough memory" inside, and nothing worse
+local capped = t.luastate{ cap = 512 * 1024, domain = "raw" }
+raises("not enough memory", capped.run, capped, "local t = {} for i = 1, 1e7 do t[i] = i end")
+check(capped:stats().used <= 512 * 1024, "never over the cap")
+capped:run("collectgarbage()")
+check(capped:run("local s = 0 for i = 1, 100 do s = s + i end return s") == 5050, "usable after running out")
+capped:close()
+raises("unknown domain 'swap'", t.luastate, { domain = "swap" })
+raises("size must not be negative", t.luastate, { cap = -1 })
+raises("table expected", t.luastate, 5)
+
+-- more states than the free-threaded build has arenas for discard
+local many = {}
+for i = 1, 60 do
+  many[i] = t.luastate()
+  check(many[i]:run("return ...", i) == i, "state " .. i)
+end
+for i = 1, 60 do many[i]:close() end
+if _VERSION == "Lua 5.4" then
+  local f = load("local t = ... do local x <close> = t.luastate() y = x end return y")
+  local closed = f(t)
+  raises("the Lua state is closed", closed.run, closed, "return 1")
+end
+collectgarbage()
+
+-- many OS threads, each on its own heap
+local code = [[
+  local i, n, base = ...
+  local t = {}
+  for k = 1, 20000 do t[k] = ("x"):rep(k % 50) .. k end
+  return i, n, base + i, #t
+]]
+local r = t.run_threads(4, code, 100)
+check(#r == 4, "one entry per thread")
+for i, e in ipairs(r) do
+  check(e.thread == i and e.error == nil, "thread " .. i)
+  check(e.results[1] == i and e.results[2] == 4 and e.results[3] == 100 + i and e.results[4] == 20000, "results")
+  check(e.stats.used > 100000 and e.stats.live_blocks > 1000, "the heap held the thread's data")
+  check(e.stats.used_after_close == 0, "nothing left after lua_close")
+end
+-- the other build gives the same answers
+local other = require(name == "tsheap" and "tsheap.gil" or "tsheap")
+local r2 = other.run_threads(4, code, 100)
+for i = 1, 4 do check(r2[i].results[3] == r[i].results[3] and r2[i].results[4] == 20000, "same on the other build") end
+
+-- errors and caps per thread
+local bad = t.run_threads(2, "local i = ... if i == 2 then error('thread two fails') end return 'fine'")
+check(bad[1].results[1] == "fine" and bad[1].error == nil, "thread one")
+check(bad[2].error and bad[2].error:find("thread two fails", 1, true), "thread two's error")
+local capped_threads = t.run_threads(3, "local t = {} for i = 1, 1e7 do t[i] = i end", { cap = 256 * 1024 })
+for i = 1, 3 do
+  check(capped_threads[i].error and capped_threads[i].error:find("not enough memory", 1, true), "capped thread " .. i)
+  check(capped_threads[i].stats.used_after_close == 0, "capped thread " .. i .. " left nothing")
+end
+raises("from 1 to 1024 threads", t.run_threads, 0, "return 1")
+raises("from 1 to 1024 threads", t.run_threads, 5000, "return 1")
+raises("is a table", t.run_threads, 1, "return 1", {}, {})
+raises("number expected", t.run_threads, "two", "return 1")
+check(t.run_threads(1, "return select('#', ...)", "a", "b")[1].results[1] == 4, "index, count, then the arguments")
+T.done()
