@@ -8,6 +8,7 @@
 --   OUTPUT        dir = "out": the host returns it
 --   INOUT         dir = "inout"
 --   TRANSFER      ownership moves to the callee (a freed block, an ended state)
+--   MOVE          TRANSFER into a domain the call names (a block realloc moves)
 --   NULLABLE      a pointer that may be NULL (nil)
 --   CALLBACK, CALLBACK_ARG   a callback and the void * after it
 -- Every other parameter keeps its own name.
@@ -23,7 +24,10 @@ local function swig_name(f, i)
   if p.callback then return "CALLBACK" end
   local prev = f.params[i - 1]
   if prev and prev.callback and p.ctype == "void *" then return "CALLBACK_ARG" end
-  if p.ownership == "transfer" then return "TRANSFER" end
+  if p.ownership == "transfer" then
+    for _, q in ipairs(f.params) do if q.is_domain then return "MOVE" end end
+    return "TRANSFER"
+  end
   if p.pointer and p.nullable then return "NULLABLE" end
   return p.name
 end

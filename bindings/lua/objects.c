@@ -244,6 +244,14 @@ tsl_block *tsl_check_block(lua_State *L, int idx)
   return b;
 }
 
+tsl_block *tsl_check_block_here(lua_State *L, int idx)
+{
+  tsl_block *b = tsl_check_block(L, idx);
+  if (b->owner != NULL && b->owner->st != tsheap_state_current())
+    luaL_error(L, "bad argument #%d: the block belongs to another thread state", idx);
+  return b;
+}
+
 void tsl_push_block(lua_State *L, void *ptr, tsl_state *owner, tsheap_domain d)
 {
   int owner_idx = owner != NULL ? lua_gettop(L) : 0;   /* owner's userdata is on top */

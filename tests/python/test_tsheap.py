@@ -109,7 +109,7 @@ class TsheapHost(unittest.TestCase):
 
 
 def main():
-    result = unittest.TextTestRunner(verbosity=2).run(
+    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(
         unittest.defaultTestLoader.loadTestsFromTestCase(TsheapHost))
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     print("%d passed, %d failed" % (result.testsRun - failed, failed))
