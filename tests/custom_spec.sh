@@ -14,3 +14,17 @@ grep -q "#define TSHEAP_DOMAIN_COUNT 4" "$header"
 grep -q "#ifdef MYRT_GIL_DISABLED" "$header"
 ctest --test-dir "$dir" -R "^(test_|install_)" --output-on-failure
 "$dir/examples/demo_ft" | grep -q "4 domains"
+# the function only this spec declares is in Lua with no other edit, on both ABIs
+for pair in lua54:lua5.4 luajit:luajit; do
+  LUA_CPATH="$dir/bindings/lua/${pair%%:*}/?.so" "${pair##*:}" -e '
+    local t = require "tsheap"
+    assert(t.spec_version() == t.version(), "spec_version")
+    assert(t.DOMAIN_GC_PRE == 3 and t.DOMAIN_COUNT == 4, "the fourth domain")
+    local st = t.state_create({ "gc_pre" })
+    local b = t.malloc("gc_pre", 10)
+    assert(st:stats("gc_pre").allocations == 1, "gc_pre is counted")
+    b:free()
+    st:end_domain("gc_pre", "discard")
+    st:close()'
+done
+echo "custom spec: built, tested, and its own function reached from Lua"

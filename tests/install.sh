@@ -33,6 +33,15 @@ for variant in "gil:-ltsheap:" "free-threaded:-ltsheapt:-D$guard"; do
   [ "$got" = "$want ok" ] || { echo "linked $link: printed '$got', want '$want ok'"; exit 1; }
   passed=$((passed + 1))
 done
+# require "tsheap" and "tsheap.gil" from the installed Lua modules, both ABIs
+for pair in "5.4:lua5.4" "5.1:luajit"; do
+  cpath="$lib/lua/${pair%%:*}/?.so"
+  got=$(LD_LIBRARY_PATH="$lib" LUA_CPATH="$cpath" "${pair##*:}" -e 'local t = require "tsheap" local g = require "tsheap.gil"
+    local st = t.state_create() local b = t.malloc("raw", 8) b:free() st:close()
+    io.write(t.build, " ", g.build)')
+  [ "$got" = "free_threaded gil" ] || { echo "${pair##*:} with the installed modules printed '$got'"; exit 1; }
+  passed=$((passed + 1))
+done
 "$tmp/prefix/bin/tsheap-gen" --out "$tmp/regen" "$tmp"/prefix/share/tsheap/spec/*.spec.lua
 cmp "$tmp/regen/include/tsheap/tsheap.h" "$tmp/prefix/include/tsheap/tsheap.h"
 passed=$((passed + 1))
