@@ -11,6 +11,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,6 +131,7 @@ static void let_go(lua_State *L, lua_Debug *ar)
   (void)L;
   (void)ar;
   tsheap_gil_release();
+  sched_yield();          /* a thread waiting for the GIL gets its turn */
   tsheap_gil_acquire();
 }
 
@@ -357,7 +360,15 @@ typedef struct job {
   size_t cap;
   tsheap_domain_stats stats;
   size_t used, used_after_close;
+  double seconds;         /* wall time of the run itself */
 } job;
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void *run_job(void *arg)
 {
@@ -368,7 +379,9 @@ static void *run_job(void *arg)
     snprintf(j->err, sizeof j->err, "cannot open a Lua state: %s", tsheap_strerror(s));
     return NULL;
   }
+  double start = now();
   j->ok = host_run(&h, j->code, j->len, &j->args, &j->results, j->err, sizeof j->err);
+  j->seconds = now() - start;
   tsheap_state_stats(h.st, h.domain, &j->stats);
   j->used = tsheap_lua_heap_used(h.heap);
   int took = hold_gil(h.L);
@@ -414,6 +427,7 @@ static int run_threads(lua_State *L)
     lua_remove(L, first_arg);
     lua_remove(L, first_arg);
   }
+  double start = now();
   for (lua_Integer i = 0; i < n && good; i++) {
     int rc = pthread_create(&jobs[i].thread, NULL, run_job, &jobs[i]);
     jobs[i].started = rc == 0;
@@ -422,8 +436,11 @@ static int run_threads(lua_State *L)
   }
   for (lua_Integer i = 0; i < n; i++)
     if (jobs[i].started) pthread_join(jobs[i].thread, NULL);
+  double seconds = now() - start;
   if (good) {
-    lua_createtable(L, (int)n, 0);
+    lua_createtable(L, (int)n, 1);
+    lua_pushnumber(L, seconds);
+    lua_setfield(L, -2, "seconds");   /* wall time of the whole run */
     for (lua_Integer i = 0; i < n; i++) {
       job *j = &jobs[i];
       lua_createtable(L, 0, 6);
@@ -447,6 +464,8 @@ static int run_threads(lua_State *L)
       lua_setfield(L, -2, "stats");
       lua_pushinteger(L, i + 1);
       lua_setfield(L, -2, "thread");
+      lua_pushnumber(L, j->seconds);
+      lua_setfield(L, -2, "seconds");
       lua_rawseti(L, -2, (int)i + 1);
     }
   }

@@ -60,11 +60,13 @@ local code = [[
 ]]
 local r = t.run_threads(4, code, 100)
 check(#r == 4, "one entry per thread")
+check(type(r.seconds) == "number" and r.seconds > 0, "wall time of the whole run")
 for i, e in ipairs(r) do
   check(e.thread == i and e.error == nil, "thread " .. i)
   check(e.results[1] == i and e.results[2] == 4 and e.results[3] == 100 + i and e.results[4] == 20000, "results")
   check(e.stats.used > 100000 and e.stats.live_blocks > 1000, "the heap held the thread's data")
   check(e.stats.used_after_close == 0, "nothing left after lua_close")
+  check(type(e.seconds) == "number" and e.seconds >= 0, "wall time of the run")
 end
 -- the other build gives the same answers
 local other = require(name == "tsheap" and "tsheap.gil" or "tsheap")
