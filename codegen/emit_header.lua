@@ -10,14 +10,17 @@ local cgen = require "cgen"
 local M = {}
 
 -- The inline fast paths.  Each heap op calls one entry of the library's
--- mimalloc table with the function's parameters after the domain; fail gives
--- (count, size, alignment) for the error report when mimalloc returns NULL.
+-- mimalloc table with the function's parameters after the domain.  mimalloc
+-- reports running out of memory to the library's error handler, so the
+-- plain ops return what it returns; the ops whose other failures it does not
+-- report (an overflowing count, a bad alignment) test the result, and fail
+-- gives (count, size, alignment) for the error report.
 local HEAP_OPS = {
-  malloc         = { entry = "heap_malloc",         fail = function(a) return "1, " .. a[1] .. ", 1" end },
-  zalloc         = { entry = "heap_zalloc",         fail = function(a) return "1, " .. a[1] .. ", 1" end },
+  malloc         = { entry = "heap_malloc" },
+  zalloc         = { entry = "heap_zalloc" },
+  realloc        = { entry = "heap_realloc" },
   mallocn        = { entry = "heap_mallocn",        fail = function(a) return a[1] .. ", " .. a[2] .. ", 1" end },
   calloc         = { entry = "heap_calloc",         fail = function(a) return a[1] .. ", " .. a[2] .. ", 1" end },
-  realloc        = { entry = "heap_realloc",        fail = function(a) return "1, " .. a[2] .. ", 1" end },
   malloc_aligned = { entry = "heap_malloc_aligned", fail = function(a) return "1, " .. a[1] .. ", " .. a[2] end },
 }
 M.HEAP_OPS = HEAP_OPS
@@ -37,17 +40,24 @@ local function emit_inline(b, m, f)
     -- locals carry a ts_ prefix so that they never shadow a parameter
     b.emit("  %s_ft_fast *ts_fast = %s_ft_current;", P, P)
     b.emit("  struct mi_heap_s *ts_heap;")
-    b.emit("  void *ts_block;")
+    if HEAP_OPS[op].fail then b.emit("  void *ts_block;") end
     b.emit("  if (%s_UNLIKELY((unsigned)%s >= %sDOMAIN_COUNT || (ts_heap = ts_fast->heap[%s]) == NULL))",
            U, d, U, d)
     b.emit("    return %s_ft_refused(%s);", P, d)
-    b.emit("  ts_block = %s_mi.%s(ts_heap%s);", P, HEAP_OPS[op].entry,
-           #rest > 0 and ", " .. table.concat(rest, ", ") or "")
-    b.emit("  if (%s_UNLIKELY(ts_block == NULL))", U)
-    b.emit("    return %s_ft_failed(%s);", P, HEAP_OPS[op].fail(rest))
-    b.emit("  if (%sDOMAIN_COUNTED(%s))", U, d)
-    b.emit("    ts_fast->count[%s]++;", d)
-    b.emit("  return ts_block;")
+    local call = string.format("%s_mi.%s(ts_heap%s)", P, HEAP_OPS[op].entry,
+                               #rest > 0 and ", " .. table.concat(rest, ", ") or "")
+    if HEAP_OPS[op].fail then
+      b.emit("  ts_block = %s;", call)
+      b.emit("  if (%s_UNLIKELY(ts_block == NULL))", U)
+      b.emit("    return %s_ft_failed(%s);", P, HEAP_OPS[op].fail(rest))
+      b.emit("  if (%sDOMAIN_COUNTED(%s))", U, d)
+      b.emit("    ts_fast->count[%s]++;", d)
+      b.emit("  return ts_block;")
+    else
+      b.emit("  if (%sDOMAIN_COUNTED(%s))", U, d)
+      b.emit("    ts_fast->count[%s]++;", d)
+      b.emit("  return %s;", call)
+    end
   elseif op == "free" then
     b.emit("  %s_mi.free_block(%s);", P, f.params[1].name)
   elseif op == "block_size" then

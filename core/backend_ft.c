@@ -11,6 +11,7 @@
  * leaves live blocks (or an exiting thread that does) retires the arena for
  * good.  Domains that are not discardable use plain heaps.
  */
+#include <errno.h>
 #include <mimalloc.h>
 #include <string.h>
 
@@ -61,10 +62,28 @@ static void arena_return(int slot, int clean)
   pthread_mutex_unlock(&pool_lock);
 }
 
+/* ---- failures ---- */
+
+/* mimalloc tells its error handler when memory runs out, on the thread that
+ * asked: that is how the inline fast paths report it without testing every
+ * result.  The handler is mimalloc's only one; a program that registers its
+ * own loses this report (the NULL remains). */
+static void on_mimalloc_error(int err, void *arg)
+{
+  (void)arg;
+  if (err == ENOMEM)
+    tsheap__fail_ptr(TSHEAP_E_NOMEM);
+}
+
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+
+static void register_handler(void) { mi_register_error(on_mimalloc_error, NULL); }
+
 /* ---- the backend contract ---- */
 
 tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
 {
+  pthread_once(&handler_once, register_handler);
   mi_heap_t *heap;
   int slot = -1;
   if (discardable) {
