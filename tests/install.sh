@@ -42,6 +42,39 @@ for pair in "5.4:lua5.4" "5.1:luajit"; do
   [ "$got" = "free_threaded gil" ] || { echo "${pair##*:} with the installed modules printed '$got'"; exit 1; }
   passed=$((passed + 1))
 done
+# pkg-config, both libraries
+export PKG_CONFIG_PATH="$lib/pkgconfig"
+for variant in "gil:tsheap" "free-threaded:tsheapt"; do
+  IFS=: read -r want pc <<< "$variant"
+  # shellcheck disable=SC2046
+  "$cc" "$tmp/use.c" $(pkg-config --cflags --libs "$pc") -Wl,-rpath,"$lib" -o "$tmp/use-pc"
+  got=$("$tmp/use-pc")
+  [ "$got" = "$want ok" ] || { echo "pkg-config $pc: printed '$got'"; exit 1; }
+  passed=$((passed + 1))
+done
+# the CMake package, both targets in one project
+mkdir "$tmp/proj"
+cp "$tmp/use.c" "$tmp/proj/use.c"
+cat > "$tmp/proj/CMakeLists.txt" <<'CM'
+cmake_minimum_required(VERSION 3.18)
+project(use C)
+find_package(tsheap CONFIG REQUIRED)
+add_executable(use_gil use.c)
+target_link_libraries(use_gil PRIVATE tsheap::tsheap)
+add_executable(use_ft use.c)
+target_link_libraries(use_ft PRIVATE tsheap::tsheapt)
+CM
+cmake -S "$tmp/proj" -B "$tmp/proj/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+cmake --build "$tmp/proj/build" >/dev/null
+[ "$(LD_LIBRARY_PATH="$lib" "$tmp/proj/build/use_gil")" = "gil ok" ] || { echo "cmake: tsheap::tsheap"; exit 1; }
+[ "$(LD_LIBRARY_PATH="$lib" "$tmp/proj/build/use_ft")" = "free-threaded ok" ] || { echo "cmake: tsheap::tsheapt"; exit 1; }
+passed=$((passed + 2))
+# the man pages
+for page in man3/tsheap.3 man1/tsheap-gen.1; do
+  [ -s "$tmp/prefix/share/man/$page" ] || { echo "no $page"; exit 1; }
+  man -l "$tmp/prefix/share/man/$page" 2>/dev/null | grep -q "NAME" || { echo "$page does not render"; exit 1; }
+  passed=$((passed + 1))
+done
 "$tmp/prefix/bin/tsheap-gen" --out "$tmp/regen" "$tmp"/prefix/share/tsheap/spec/*.spec.lua
 cmp "$tmp/regen/include/tsheap/tsheap.h" "$tmp/prefix/include/tsheap/tsheap.h"
 passed=$((passed + 1))

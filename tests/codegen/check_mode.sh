@@ -16,7 +16,7 @@ while read -r rel; do
   grep -qFx -- "--- $out/$rel" "$SCRATCH/stdout" || check "--check diff has no '--- $out/$rel' line"
   grep -q -- "^+++ $out/$rel" "$SCRATCH/stdout" || check "--check diff has no '+++ $out/$rel' line"
 done < "$SCRATCH/outputs"
-[ "$(grep -c '^@@ -0,0 +1' "$SCRATCH/stdout" || true)" = 6 ] || check "--check diff does not add 6 whole files"
+[ "$(grep -c '^@@ -0,0 +1' "$SCRATCH/stdout" || true)" = 7 ] || check "--check diff does not add 7 whole files"
 [ -z "$(ls -A "$out")" ] || check "--check wrote into the out dir: $(ls -A "$out")"
 [ "$failures" = 0 ] || { show "$SCRATCH/stdout" "stdout"; show "$SCRATCH/stderr" "stderr"; fail "--check on an empty dir"; }
 

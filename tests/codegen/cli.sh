@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The command line: --print outputs lists the 6 outputs, --version, --print's
+# The command line: --print outputs lists the 7 outputs, --version, --print's
 # other answers, usage errors (exit 2), and a spec that cannot be read.
 # Everything runs in an empty working directory (the default --out is .),
 # which must stay empty.
@@ -27,13 +27,13 @@ expect() {
   if [ "$failures" != "$before" ]; then show "$SCRATCH/stdout" stdout; show "$SCRATCH/stderr" stderr; fi
 }
 
-# --print outputs: the 6 paths, in a fixed order.
+# --print outputs: the 7 paths, in a fixed order.
 name=$(gen --print name "$TSHEAP_SPEC")
 printf '%s\n' "include/$name/$name.h" "core/${name}_impl.h" core/stubs_ft.c core/stubs_gil.c \
-  "swig/$name.i" "doc/$name-api.md" > "$SCRATCH/want"
+  "swig/$name.i" "doc/$name-api.md" "man/$name.3" > "$SCRATCH/want"
 expect 0 "^include/" "" --print outputs "$TSHEAP_SPEC"
 diff "$SCRATCH/want" "$SCRATCH/stdout" > "$SCRATCH/diff" ||
-  { show "$SCRATCH/diff" "want vs --print outputs"; check "--print outputs does not list the 6 outputs"; }
+  { show "$SCRATCH/diff" "want vs --print outputs"; check "--print outputs does not list the 7 outputs"; }
 
 expect 0 '^tsheap-gen 0\.1\.0$' "" --version
 [ "$(wc -l < "$SCRATCH/stdout")" = 1 ] || check "--version prints more than one line"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # minimal.spec.lua, the base of the specs in bad/ and edge/, is valid: it
-# generates the 6 outputs silently, --check then passes, its header compiles
+# generates the 7 outputs silently, --check then passes, its header compiles
 # as C and C++ with its guard defined and not, and both stubs compile.
 . "$(dirname "$0")/lib.sh"
 spec=$CODEGEN_TESTS/minimal.spec.lua
@@ -15,8 +15,8 @@ fi
 gen --print outputs "$spec" | LC_ALL=C sort > "$SCRATCH/outputs"
 tree_files "$out" > "$SCRATCH/files"
 diff "$SCRATCH/outputs" "$SCRATCH/files" > "$SCRATCH/diff" ||
-  { show "$SCRATCH/diff" "--print outputs vs files written"; check "the files written are not the 6 outputs"; }
-[ "$(wc -l < "$SCRATCH/files")" = 6 ] || check "expected 6 outputs, got $(wc -l < "$SCRATCH/files")"
+  { show "$SCRATCH/diff" "--print outputs vs files written"; check "the files written are not the 7 outputs"; }
+[ "$(wc -l < "$SCRATCH/files")" = 7 ] || check "expected 7 outputs, got $(wc -l < "$SCRATCH/files")"
 gen --check --out "$out" "$spec" > "$SCRATCH/stdout" 2>&1 || { show "$SCRATCH/stdout" output; check "--check fails right after generating"; }
 
 [ "$(gen --print name "$spec")" = mini ] || check "--print name is not mini"
