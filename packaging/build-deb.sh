@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# build-deb.sh: the Debian source package and its five binary packages, from
+# a copy of the tree with packaging/debian as debian/, then lintian on them.
+# The packages land in build/deb/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tests/deps.sh
+tsheap_install_deps debhelper dpkg-dev fakeroot lintian
+version=$(dpkg-parsechangelog -l packaging/debian/changelog -S Version)
+out=$PWD/build/deb
+rm -rf "$out"
+mkdir -p "$out/tsheap-$version"
+tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$out/tsheap-$version"
+cp -r packaging/debian "$out/tsheap-$version/debian"
+(cd "$out/tsheap-$version" && dpkg-buildpackage -us -uc -j"$(nproc)" >"$out/build.log" 2>&1) || {
+  tail -40 "$out/build.log"
+  exit 1
+}
+lintian --fail-on error,warning --suppress-tags-from-file packaging/debian/lintian-accepted \
+  "$out"/tsheap_"$version"_*.changes | tee "$out/lintian.log"
+ls "$out"/*.deb
