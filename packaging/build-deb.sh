@@ -18,4 +18,14 @@ cp -r packaging/debian "$out/tsheap-$version/debian"
 }
 lintian --fail-on error,warning --suppress-tags-from-file packaging/debian/lintian-accepted \
   "$out"/tsheap_"$version"_*.changes | tee "$out/lintian.log"
+# a symbol that disappears fails the build: check the check on one that did
+# (released before this version: dpkg treats a symbol of this version as new)
+(cd "$out/tsheap-$version" &&
+  cp debian/libtsheap0.symbols "$out/gone.symbols" &&
+  echo " tsheap_gone@TSHEAP_0 0.0.1" >>"$out/gone.symbols" &&
+  cp -a debian/libtsheap0 "$out/gone" &&
+  if dpkg-gensymbols -plibtsheap0 -P"$out/gone" -c4 -I"$out/gone.symbols" >/dev/null 2>&1; then
+    echo "dpkg-gensymbols accepted a symbol that disappeared"; exit 1
+  fi)
+rm -rf "$out/gone" "$out/gone.symbols"
 ls "$out"/*.deb

@@ -3,7 +3,7 @@
 # valgrind, everything under ASan+UBSan (with LeakSanitizer), and the thread
 # tests under TSan.  Installs its dependencies first.
 #   bash tests/run.sh            everything
-#   bash tests/run.sh plain      one configuration (plain, valgrind, asan, tsan)
+#   bash tests/run.sh plain      one configuration (plain, valgrind, asan, tsan, packaging)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/deps.sh
@@ -70,4 +70,10 @@ fi
 if [ "$what" = all ] || [ "$what" = tsan ]; then
   configure_and_test tsan "-L threads" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     "-DCMAKE_C_FLAGS=-fsanitize=thread" "-DCMAKE_CXX_FLAGS=-fsanitize=thread"
+fi
+if [ "$what" = all ] || [ "$what" = packaging ]; then
+  echo "=== packaging ==="
+  bash packaging/build-deb.sh
+  bash packaging/build-rpm.sh >/dev/null
+  bash packaging/test-clean-system.sh
 fi

@@ -1,0 +1,74 @@
+/* pairs.c - workload 1: allocate+free pairs of one size in two patterns.
+ * "same" frees each block at once, so the allocator hands the same block
+ * back; "batch" allocates 1000 blocks, then frees them in order.
+ *
+ *   pairs PAIRS                     ns per pair, every pattern and size
+ *                                   (a quarter of PAIRS above 256 B)
+ *   pairs cg PATTERN SIZE ROUNDS    ROUNDS*1000 pairs, untimed, for callgrind
+ *
+ * GIL peers hold the GIL for the whole run, as CPython's callers do. */
+#include <string.h>
+
+#include "clock.h"
+#include "peer.h"
+
+#define BATCH 1000
+
+static void *blocks[BATCH];
+
+static void same(size_t size, long pairs)
+{
+  for (long i = 0; i < pairs; i++) {
+    void *p = peer_malloc(size);
+    peer_escape(p);
+    peer_free(p);
+  }
+}
+
+static void batch(size_t size, long rounds)
+{
+  for (long r = 0; r < rounds; r++) {
+    for (int i = 0; i < BATCH; i++) blocks[i] = peer_malloc(size);
+    peer_escape(blocks);
+    for (int i = 0; i < BATCH; i++) peer_free(blocks[i]);
+  }
+}
+
+static void run(const char *pattern, size_t size, long pairs)
+{
+  if (strcmp(pattern, "same") == 0)
+    same(size, pairs);
+  else
+    batch(size, pairs / BATCH);
+}
+
+int main(int argc, char **argv)
+{
+  static const size_t sizes[] = { 16, 64, 256, 1024, 4096 };
+  static const char *const patterns[] = { "same", "batch" };
+  peer_init();
+  peer_thread_begin();
+  peer_lock();
+  if (argc == 5 && strcmp(argv[1], "cg") == 0) {
+    run(argv[2], (size_t)atol(argv[3]), atol(argv[4]) * BATCH);
+  } else {
+    long pairs = argc > 1 ? atol(argv[1]) : 2000000;
+    pairs = (pairs < 4 * BATCH ? 4 * BATCH : pairs) / BATCH * BATCH;
+    for (int p = 0; p < 2; p++)
+      for (int s = 0; s < 5; s++) {
+        char config[32];
+        /* big blocks cost up to 100x more on some peers (glibc trims its
+         * heap after each batch): a quarter of the pairs is plenty there */
+        long n = sizes[s] > 256 ? pairs / 4 / BATCH * BATCH : pairs;
+        run(patterns[p], sizes[s], n / 10 + BATCH);   /* warm the size class */
+        double t0 = now_ns();
+        run(patterns[p], sizes[s], n);
+        double t1 = now_ns();
+        snprintf(config, sizeof config, "%s/%zu", patterns[p], sizes[s]);
+        report("pairs", PEER_NAME, config, "ns", (t1 - t0) / (double)n);
+      }
+  }
+  peer_unlock();
+  peer_thread_end();
+  return 0;
+}

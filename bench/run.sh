@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# run.sh [BUILD_DIR]: the whole benchmark suite, every peer side by side.
+# Installs what it needs, builds BUILD_DIR (default: build/ at the top of the
+# tree) if it has no libraries yet, builds the harness once per peer, runs
+# each workload BENCH_REPS times (default 5) with the peers interleaved in
+# every repetition, then writes bench/results/report.md (medians, ratios,
+# targets) and bench/results/*.svg.  BENCH_QUICK=1 runs everything tiny, once:
+# a smoke test of the suite, not a measurement.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+build=${1:-$root/build}
+quick=${BENCH_QUICK:-0}
+if [[ $quick == 1 ]]; then reps=${BENCH_REPS:-1}; else reps=${BENCH_REPS:-5}; fi
+[[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_REPS must be a positive integer" >&2; exit 2; }
+start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# shellcheck source=bench/deps.sh
+source "$here/deps.sh"
+bench_install_deps
+if [[ ! -e $build/libtsheapt.so || ! -e $build/libtsheap.so ]]; then
+  echo "== building tsheap in $build"
+  # shellcheck source=tests/deps.sh
+  source "$root/tests/deps.sh"
+  tsheap_install_deps
+  cmake -S "$root" -B "$build" >/dev/null
+  cmake --build "$build" -j2 >/dev/null
+fi
+build=$(cd "$build" && pwd)
+bin=$here/.build
+echo "== building the harness against $build"
+bash "$here/build.sh" "$build" "$bin"
+
+# Sizes of each workload: full, or tiny for BENCH_QUICK=1.
+if [[ $quick == 1 ]]; then
+  pairs=20000 thread_rounds=20 xfree=20000 churn=50 teardown=10000 mem_blocks=2000 mem_rounds=2
+  depth=8 cg_short=2 cg_long=4
+else
+  pairs=2000000 thread_rounds=2000 xfree=2000000 churn=2000 teardown=1000000 mem_blocks=100000 mem_rounds=20
+  depth=16 cg_short=100 cg_long=200
+fi
+peers="glibc mimalloc mi_heap jemalloc tcmalloc pymalloc tsheap-ft tsheap-gil"
+results=$here/results
+mkdir -p "$results"
+raw=$results/raw.tsv
+: >"$raw"
+unset PYTHONMALLOC PYTHONMALLOCSTATS MIMALLOC_VERBOSE MALLOC_CONF TCMALLOC_RELEASE_RATE || true
+export LUA_CPATH="$build/bindings/lua/lua54/?.so"
+
+# record REP CMD...: run one measurement; its lines go to raw.tsv, tagged.
+record() {
+  local rep=$1
+  shift
+  "$@" | sed "s/^/$rep\t/" >>"$raw"
+}
+
+# wall REP PEER CONFIG CMD...: a whole process, timed from outside.
+wall() {
+  local rep=$1 peer=$2 config=$3 t0 t1
+  shift 3
+  t0=$(date +%s%N)
+  "$@" >/dev/null
+  t1=$(date +%s%N)
+  printf '%s\tlua\t%s\t%s\ts\t%s\n' "$rep" "$peer" "$config" "$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.4f", d / 1e9 }')" >>"$raw"
+}
+
+for rep in $(seq 1 "$reps"); do
+  echo "== repetition $rep of $reps"
+  for p in $peers; do record "$rep" "$bin/pairs-$p" "$pairs"; done
+  for n in 1 2; do
+    for p in $peers; do record "$rep" "$bin/threads-$p" "$n" "$thread_rounds"; done
+  done
+  for p in $peers; do record "$rep" "$bin/xfree-$p" "$xfree"; done
+  for p in $peers; do record "$rep" "$bin/churn-$p" "$churn" 1000; done
+  for p in mi_heap tsheap-ft tsheap-gil; do record "$rep" "$bin/teardown-$p" "$teardown"; done
+  for p in $peers; do record "$rep" "$bin/memory-$p" "$mem_blocks" "$mem_rounds"; done
+  wall "$rep" lua5.4 single lua5.4 "$here/lua_run.lua" stock "$depth"
+  wall "$rep" tsheap-ft single lua5.4 "$here/lua_run.lua" luastate:tsheap "$depth"
+  wall "$rep" tsheap-gil single lua5.4 "$here/lua_run.lua" luastate:tsheap.gil "$depth"
+  for n in 1 2; do
+    for m in tsheap tsheap.gil; do
+      peer=tsheap-ft
+      [[ $m == tsheap.gil ]] && peer=tsheap-gil
+      s=$(lua5.4 "$here/lua_run.lua" "threads:$m" "$depth" "$n")
+      printf '%s\tlua\t%s\tthreads/%s\ts\t%s\n' "$rep" "$peer" "$n" "$s" >>"$raw"
+    done
+  done
+done
+
+# Instruction counts are deterministic: one run of each, the difference of
+# two run lengths so that start-up cancels out (as fastpath.sh does).
+echo "== instructions per pair (callgrind)"
+count() {
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 | sed -n 's/.*Collected : //p'
+}
+for pattern in batch same; do
+  for size in 16 64 256; do
+    for p in $peers; do
+      a=$(count "$bin/pairs-$p" cg "$pattern" "$size" "$cg_short")
+      b=$(count "$bin/pairs-$p" cg "$pattern" "$size" "$cg_long")
+      printf '1\tinstr\t%s\t%s/%s\tinstr\t%s\n' "$p" "$pattern" "$size" \
+        "$(awk -v a="$a" -v b="$b" -v n=$(((cg_long - cg_short) * 1000)) 'BEGIN { printf "%.2f", (b - a) / n }')" >>"$raw"
+    done
+  done
+done
+
+seconds=$(($(date +%s) - start))
+cat >"$results/meta.txt" <<EOF
+date	$(date -u '+%Y-%m-%d %H:%M UTC')
+commit	$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (with local changes)')
+machine	$(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1), $(uname -r)
+load	$load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1, 5, 15 min)
+reps	$reps$([[ $quick == 1 ]] && echo ' (BENCH_QUICK=1: tiny sizes, not a measurement)')
+duration	$seconds s
+EOF
+lua5.4 "$here/report.lua" "$raw" "$results/meta.txt" "$results"
+(cd "$results" && gnuplot "$here/plots.gp")
+echo "== wrote $results/report.md and $(cd "$results" && ls ./*.svg | wc -l) plots in $seconds s"

@@ -1,0 +1,71 @@
+/* teardown.c - workload 5: a million small blocks (32 to 64 bytes) in a
+ * discardable domain, then either one discard or a free for each block.
+ * Built for tsheap (both builds) and, as a reference, for a mimalloc heap
+ * (mi_heap_destroy against mi_free).  Prints milliseconds for each.
+ *
+ *   teardown BLOCKS */
+#include "clock.h"
+#include "peer.h"
+
+#if !defined(PEER_TSHEAPT) && !defined(PEER_TSHEAP) && !defined(PEER_MIHEAP)
+#error "teardown is built for tsheap and mi_heap only"
+#endif
+
+static void **blocks;
+
+#ifdef PEER_MIHEAP
+static mi_heap_t *heap;
+static void open_domain(void) { heap = mi_heap_new(); if (heap == NULL) peer_die("mi_heap_new failed"); }
+static void *alloc(size_t size) { return mi_heap_malloc(heap, size); }
+static void discard(void) { mi_heap_destroy(heap); }
+static void close_domain(int discarded) { if (!discarded) mi_heap_delete(heap); }
+#else
+static tsheap_state *st;
+static void open_domain(void)
+{
+  tsheap_status s = tsheap_state_create(TSHEAP_DOMAIN_BIT(TSHEAP_DOMAIN_OBJECT), &st);
+  if (s != TSHEAP_OK) peer_die(tsheap_strerror(s));
+}
+static void *alloc(size_t size) { return tsheap_malloc(TSHEAP_DOMAIN_OBJECT, size); }
+static void discard(void)
+{
+  tsheap_status s = tsheap_state_end_domain(st, TSHEAP_DOMAIN_OBJECT, TSHEAP_END_MODE_DISCARD);
+  if (s != TSHEAP_OK) peer_die(tsheap_strerror(s));
+}
+static void close_domain(int discarded) { (void)discarded; tsheap_state_end(st); }
+#endif
+
+static double run(long n, int by_discard)
+{
+  open_domain();
+  peer_lock();
+  for (long i = 0; i < n; i++) {
+    blocks[i] = alloc(32 + (size_t)(i * 7 % 33));
+    if (blocks[i] == NULL) peer_die("out of memory filling the domain");
+  }
+  peer_unlock();
+  double t0 = now_ns();
+  if (by_discard) {
+    discard();                  /* a state function: takes the GIL itself */
+  } else {
+    peer_lock();
+    for (long i = 0; i < n; i++) peer_free(blocks[i]);
+    peer_unlock();
+  }
+  double t1 = now_ns();
+  close_domain(by_discard);
+  return (t1 - t0) / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+  long n = argc > 1 ? atol(argv[1]) : 1000000;
+  if (n < 1) peer_die("bad arguments");
+  blocks = malloc((size_t)n * sizeof *blocks);
+  if (blocks == NULL) peer_die("out of memory");
+  peer_init();
+  run(n / 10 + 1, 1);           /* warm up: map the arena once */
+  report("teardown", PEER_NAME, "free-each", "ms", run(n, 0));
+  report("teardown", PEER_NAME, "discard", "ms", run(n, 1));
+  return 0;
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# test-clean-system.sh: the packages as a user meets them.  A fresh Debian 12
+# made by debootstrap installs build/deb/*.deb with apt-get and runs the
+# autopkgtests there; then it installs the source package's build
+# dependencies with apt-get build-dep and builds the packages itself, which
+# proves the Build-Depends complete.  Builds the packages first if needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tests/deps.sh
+tsheap_install_deps debootstrap
+[ -n "$(ls build/deb/*.deb 2>/dev/null)" ] || bash packaging/build-deb.sh
+mirror=${TSHEAP_MIRROR:-http://deb.debian.org/debian}
+root=$(mktemp -d /var/tmp/tsheap-clean.XXXXXX)
+chmod 755 "$root"   # the system inside runs services as other users
+cleanup() {
+  umount "$root/proc" 2>/dev/null || true
+  rm -rf "$root"
+}
+trap cleanup EXIT
+echo "=== debootstrap bookworm ==="
+debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.log" 2>&1 || { tail -20 "$root.log"; exit 1; }
+rm -f "$root.log"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+mount -t proc proc "$root/proc"
+mkdir -p "$root/work/debs" "$root/work/src"
+cp build/deb/*.deb "$root/work/debs/"
+rm -f "$root"/work/debs/*-dbgsym_*.deb
+tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$root/work/src"
+cp -r packaging/debian "$root/work/src/debian"
+in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEBIAN_FRONTEND=noninteractive "$@"; }
+
+apt_log=$root/work/apt.log
+apt() { in_root "$@" >>"$apt_log" 2>&1 || { tail -20 "$apt_log"; exit 1; }; }
+echo "=== apt-get install ./*.deb ==="
+apt apt-get update
+apt sh -c 'cd /work/debs && apt-get install -y ./*.deb'
+# each autopkgtest's Depends, as autopkgtest would install them
+deps=$(sed -n 's/^Depends: //p' packaging/debian/tests/control | tr ',' '\n' | sed 's/ //g' | sort -u | tr '\n' ' ')
+apt apt-get install -y $deps
+passed=0
+for t in $(sed -n 's/^Tests: //p' packaging/debian/tests/control); do
+  in_root sh -c "cd /work/src && sh debian/tests/$t"
+  passed=$((passed + 1))
+done
+
+echo "=== apt-get build-dep, then build ==="
+apt apt-get build-dep -y /work/src
+in_root sh -c 'cd /work/src && dpkg-buildpackage -us -uc -b -j2 >/work/build.log 2>&1' || { tail -30 "$root/work/build.log"; exit 1; }
+ls "$root"/work/*.deb
+passed=$((passed + 1))
+echo "clean system: $passed passed, 0 failed"
