@@ -115,5 +115,5 @@ reps	$reps$([[ $quick == 1 ]] && echo ' (BENCH_QUICK=1: tiny sizes, not a measur
 duration	$seconds s
 EOF
 lua5.4 "$here/report.lua" "$raw" "$results/meta.txt" "$results"
-(cd "$results" && gnuplot "$here/plots.gp")
+(cd "$results" && gnuplot -e "depth=$depth" "$here/plots.gp")
 echo "== wrote $results/report.md and $(cd "$results" && ls ./*.svg | wc -l) plots in $seconds s"
