@@ -70,6 +70,49 @@ function M.funcs(m, pred)
   return out
 end
 
+-- C typedefs of the status codes, the domains and the spec's own types, in
+-- spec order.  With docs, each item carries its text as a comment (the
+-- header); without, the bare declarations (the SWIG interface).  after_domains
+-- may add lines right after the domain enum.
+function M.emit_typedefs(b, m, docs, after_domains)
+  local P, U = m.P, m.U
+  local function item(fmt, name, value, doc)
+    if docs and doc then b.emit(fmt .. " /* %s */", name, value, doc) else b.emit(fmt, name, value) end
+  end
+  b.emit("typedef enum %sstatus {", P)
+  b.emit("  %sOK = 0,", U)
+  for _, e in ipairs(m.errors) do item("  %s = %d,", M.error_const(m, e), e.code, e.message) end
+  b.emit("} %sstatus;", P)
+  if docs then b.emit("#define %sSTATUS_COUNT %d", U, #m.errors + 1) end
+  b.emit("")
+  if docs then b.emit("/* Allocation domains: each thread state has one heap per domain. */") end
+  b.emit("typedef enum %sdomain {", P)
+  for _, d in ipairs(m.domains) do item("  %s = %d,", M.domain_const(m, d), d.index, d.doc) end
+  b.emit("} %sdomain;", P)
+  b.emit("#define %sDOMAIN_COUNT %d", U, #m.domains)
+  if after_domains then after_domains() end
+  b.emit("")
+  for _, t in ipairs(m.types) do
+    if docs then M.comment(b, "", t.doc) end
+    if t.kind == "opaque" then
+      b.emit("typedef struct %s %s;", t.cname, t.cname)
+    elseif t.kind == "enum" then
+      b.emit("typedef enum %s {", t.cname)
+      for _, v in ipairs(t.values) do item("  %s = %d,", v.cname, v.value, v.doc) end
+      b.emit("} %s;", t.cname)
+    elseif t.kind == "struct" then
+      b.emit("typedef struct %s {", t.cname)
+      for _, fl in ipairs(t.fields) do
+        if docs then b.emit("  %s; /* %s */", M.decl(fl.ctype, fl.name), fl.doc) else b.emit("  %s;", M.decl(fl.ctype, fl.name)) end
+      end
+      b.emit("} %s;", t.cname)
+    else
+      b.emit("typedef %s (*%s)(%s);", t.returns, t.cname, M.params(t.params))
+    end
+    if docs then b.emit("") end
+  end
+end
+
 -- Wrap a documentation string as a C comment at the given indent.
 function M.comment(b, indent, text)
   local lines = {}

@@ -92,44 +92,17 @@ end
 local function emit_types(b, m)
   local U, P = m.U, m.P
   b.emit("/* Status codes; 0 is success.  %sstrerror() gives the message. */", P)
-  b.emit("typedef enum %sstatus {", P)
-  b.emit("  %sOK = 0,", U)
-  for _, e in ipairs(m.errors) do b.emit("  %s = %d, /* %s */", cgen.error_const(m, e), e.code, e.message) end
-  b.emit("} %sstatus;", P)
-  b.emit("#define %sSTATUS_COUNT %d", U, #m.errors + 1)
-  b.emit("")
-  b.emit("/* Allocation domains: each thread state has one heap per domain. */")
-  b.emit("typedef enum %sdomain {", P)
-  for _, d in ipairs(m.domains) do b.emit("  %s = %d, /* %s */", cgen.domain_const(m, d), d.index, d.doc) end
-  b.emit("} %sdomain;", P)
-  b.emit("#define %sDOMAIN_COUNT %d", U, #m.domains)
-  local names = {}
-  for _, d in ipairs(m.domains) do names[#names + 1] = '"' .. d.name .. '"' end
-  b.emit("#define %sDOMAIN_NAMES { %s }", U, table.concat(names, ", "))
-  b.emit("#define %sDOMAIN_DEFAULT %s", U, cgen.domain_const(m, m.default_domain))
-  b.emit("#define %sDOMAIN_BIT(d) (1u << (d))", U)
-  b.emit("#define %sDOMAIN_ALL ((1u << %sDOMAIN_COUNT) - 1u)", U, U)
-  b.emit("/* Domains whose allocations are counted for a collector. */")
-  b.emit("#define %sDOMAINS_COUNTED 0x%xu", U, m.counted_mask)
-  b.emit("#define %sDOMAIN_COUNTED(d) ((%sDOMAINS_COUNTED >> (unsigned)(d)) & 1u)", U, U)
-  b.emit("")
-  for _, t in ipairs(m.types) do
-    cgen.comment(b, "", t.doc)
-    if t.kind == "opaque" then
-      b.emit("typedef struct %s %s;", t.cname, t.cname)
-    elseif t.kind == "enum" then
-      b.emit("typedef enum %s {", t.cname)
-      for _, v in ipairs(t.values) do b.emit("  %s = %d, /* %s */", v.cname, v.value, v.doc) end
-      b.emit("} %s;", t.cname)
-    elseif t.kind == "struct" then
-      b.emit("typedef struct %s {", t.cname)
-      for _, fl in ipairs(t.fields) do b.emit("  %s; /* %s */", cgen.decl(fl.ctype, fl.name), fl.doc) end
-      b.emit("} %s;", t.cname)
-    elseif t.kind == "callback" then
-      b.emit("typedef %s (*%s)(%s);", t.returns, t.cname, cgen.params(t.params))
-    end
-    b.emit("")
-  end
+  cgen.emit_typedefs(b, m, true, function()
+    local names = {}
+    for _, d in ipairs(m.domains) do names[#names + 1] = '"' .. d.name .. '"' end
+    b.emit("#define %sDOMAIN_NAMES { %s }", U, table.concat(names, ", "))
+    b.emit("#define %sDOMAIN_DEFAULT %s", U, cgen.domain_const(m, m.default_domain))
+    b.emit("#define %sDOMAIN_BIT(d) (1u << (d))", U)
+    b.emit("#define %sDOMAIN_ALL ((1u << %sDOMAIN_COUNT) - 1u)", U, U)
+    b.emit("/* Domains whose allocations are counted for a collector. */")
+    b.emit("#define %sDOMAINS_COUNTED 0x%xu", U, m.counted_mask)
+    b.emit("#define %sDOMAIN_COUNTED(d) ((%sDOMAINS_COUNTED >> (unsigned)(d)) & 1u)", U, U)
+  end)
 end
 
 local function emit_ft_fast_path(b, m)

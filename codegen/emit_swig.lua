@@ -57,32 +57,8 @@ function M.emit(m)
   b.emit("%%rename(\"%%(strip:[%s])s\", %%$isconstant) \"\";", U)
   b.emit("")
   b.emit("#define %sVERSION \"%s\"", U, m.api.version)
-  b.emit("#define %sDOMAIN_COUNT %d", U, #m.domains)
   b.emit("")
-  b.emit("typedef enum %sstatus {", P)
-  b.emit("  %sOK = 0,", U)
-  for _, e in ipairs(m.errors) do b.emit("  %s = %d,", cgen.error_const(m, e), e.code) end
-  b.emit("} %sstatus;", P)
-  b.emit("")
-  b.emit("typedef enum %sdomain {", P)
-  for _, d in ipairs(m.domains) do b.emit("  %s = %d,", cgen.domain_const(m, d), d.index) end
-  b.emit("} %sdomain;", P)
-  b.emit("")
-  for _, t in ipairs(m.types) do
-    if t.kind == "opaque" then
-      b.emit("typedef struct %s %s;", t.cname, t.cname)
-    elseif t.kind == "enum" then
-      b.emit("typedef enum %s {", t.cname)
-      for _, v in ipairs(t.values) do b.emit("  %s = %d,", v.cname, v.value) end
-      b.emit("} %s;", t.cname)
-    elseif t.kind == "struct" then
-      b.emit("typedef struct %s {", t.cname)
-      for _, fl in ipairs(t.fields) do b.emit("  %s;", cgen.decl(fl.ctype, fl.name)) end
-      b.emit("} %s;", t.cname)
-    else
-      b.emit("typedef %s (*%s)(%s);", t.returns, t.cname, cgen.params(t.params))
-    end
-  end
+  cgen.emit_typedefs(b, m, false)
   local function emit_funcs(pred)
     for _, f in ipairs(m.funcs) do
       if f.swig and pred(f) then

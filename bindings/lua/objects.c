@@ -481,26 +481,33 @@ static const luaL_Reg block_methods[] = {
   { "domain", block_domain }, { "state", block_state }, { NULL, NULL },
 };
 
-void tsl_open_objects(lua_State *L, int module_idx)
+/* A metatable: methods as __index (the table on the stack top when methods
+ * is NULL), metamethods from a list, and __name. */
+void tsl_new_class(lua_State *L, const char *name, const luaL_Reg *methods, const luaL_Reg *meta)
 {
-  weak_table(L, STATES, "v");
-  weak_table(L, OWNERS, "k");
-
-  luaL_newmetatable(L, BLOCK_MT);
-  lua_newtable(L);
-  luaL_setfuncs(L, block_methods, 0);
+  if (methods != NULL) {
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+  }
+  luaL_newmetatable(L, name);
+  lua_insert(L, -2);
   lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, block_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, block_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushliteral(L, BLOCK_MT);
+  luaL_setfuncs(L, meta, 0);
+  lua_pushstring(L, name);
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
+}
+
+void tsl_open_objects(lua_State *L, int module_idx)
+{
+  static const luaL_Reg block_meta[] = { { "__gc", block_gc }, { "__tostring", block_tostring }, { NULL, NULL } };
+  static const luaL_Reg state_meta[] = { { "__gc", state_gc }, { "__tostring", state_tostring }, { NULL, NULL } };
+  weak_table(L, STATES, "v");
+  weak_table(L, OWNERS, "k");
+  tsl_new_class(L, BLOCK_MT, block_methods, block_meta);
 
   /* A state's methods are the module's state_* functions, whatever the spec
    * declares: st:malloc(...) is tsheap.state_malloc(st, ...). */
-  luaL_newmetatable(L, STATE_MT);
   lua_newtable(L);
   lua_pushnil(L);
   while (lua_next(L, module_idx) != 0) {
@@ -512,12 +519,5 @@ void tsl_open_objects(lua_State *L, int module_idx)
   }
   lua_getfield(L, -1, "end");
   lua_setfield(L, -2, "close");    /* st:close() is st:end() */
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, state_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, state_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushliteral(L, STATE_MT);
-  lua_setfield(L, -2, "__name");
-  lua_pop(L, 1);
+  tsl_new_class(L, STATE_MT, NULL, state_meta);
 }

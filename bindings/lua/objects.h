@@ -60,6 +60,7 @@ void tsl_visit_done(lua_State *L);
 void tsl_push_result_block(lua_State *L, void *ptr);
 void tsl_push_named_block(lua_State *L, void *ptr);
 
+void tsl_new_class(lua_State *L, const char *name, const luaL_Reg *methods, const luaL_Reg *meta);
 void tsl_open_objects(lua_State *L, int module_idx);
 
 #endif

@@ -487,17 +487,8 @@ static const luaL_Reg luastate_methods[] = {
 
 void tsl_open_runner(lua_State *L, int module_idx)
 {
-  luaL_newmetatable(L, LUASTATE_MT);
-  lua_newtable(L);
-  luaL_setfuncs(L, luastate_methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, luastate_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, luastate_close);
-  lua_setfield(L, -2, "__close");
-  lua_pushliteral(L, LUASTATE_MT);
-  lua_setfield(L, -2, "__name");
-  lua_pop(L, 1);
+  static const luaL_Reg meta[] = { { "__gc", luastate_gc }, { "__close", luastate_close }, { NULL, NULL } };
+  tsl_new_class(L, LUASTATE_MT, luastate_methods, meta);
   lua_pushcfunction(L, luastate_new);
   lua_setfield(L, module_idx, "luastate");
   lua_pushcfunction(L, run_threads);
