@@ -128,13 +128,19 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
   mi_heap_t *heap = st->fast.heap[d];
   int slot = st->domain[d].arena;
   st->fast.heap[d] = NULL;
-  /* A release with nothing live is a discard, and keeps the arena for reuse.
-   * (The heap's arena was lent to it alone, so what it holds is its own.) */
-  if (mode == TSHEAP_END_MODE_DISCARD || (slot >= 0 && heap_is_empty(heap))) {
+  /* A release that finds nothing live is a discard: destroying frees no live
+   * block (a page reclaimed from a dead thread would show its blocks), gives
+   * the pages back at once, and keeps an arena clean for reuse. */
+  if (mode == TSHEAP_END_MODE_DISCARD || heap_is_empty(heap)) {
     mi_heap_destroy(heap);     /* state.c allows discard only with an arena */
-    arena_return(slot, 1);
+    if (slot >= 0)
+      arena_return(slot, 1);
   } else {
-    mi_heap_delete(heap);      /* pages move to the thread's backing heap */
+    /* The pages move to the thread's backing heap, which tsheap never
+     * allocates from: collect it, or pages emptied by later frees would
+     * stay there for the thread's life. */
+    mi_heap_delete(heap);
+    mi_heap_collect(mi_heap_get_backing(), false);
     if (slot >= 0)
       arena_return(slot, 0);
   }
