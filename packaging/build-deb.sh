@@ -10,7 +10,7 @@ version=$(dpkg-parsechangelog -l packaging/debian/changelog -S Version)
 out=$PWD/build/deb
 rm -rf "$out"
 mkdir -p "$out/tsheap-$version"
-tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$out/tsheap-$version"
+bash packaging/copy-source.sh "$out/tsheap-$version"
 cp -r packaging/debian "$out/tsheap-$version/debian"
 (cd "$out/tsheap-$version" && dpkg-buildpackage -us -uc -j"$(nproc)" >"$out/build.log" 2>&1) || {
   tail -40 "$out/build.log"

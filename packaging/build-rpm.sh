@@ -10,7 +10,7 @@ version=$(sed -n 's/^Version: *//p' packaging/tsheap.spec)
 top=$PWD/build/rpm
 rm -rf "$top"
 mkdir -p "$top/SOURCES" "$top/stage/tsheap-$version"
-tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$top/stage/tsheap-$version"
+bash packaging/copy-source.sh "$top/stage/tsheap-$version"
 tar -czf "$top/SOURCES/tsheap-$version.tar.gz" -C "$top/stage" "tsheap-$version"
 rpmbuild --define "_topdir $top" --nodeps -bb packaging/tsheap.spec >"$top/build.log" 2>&1 ||
   { tail -30 "$top/build.log"; exit 1; }

@@ -25,7 +25,7 @@ mount -t proc proc "$root/proc"
 mkdir -p "$root/work/debs" "$root/work/src"
 cp build/deb/*.deb "$root/work/debs/"
 rm -f "$root"/work/debs/*-dbgsym_*.deb
-tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$root/work/src"
+bash packaging/copy-source.sh "$root/work/src"
 cp -r packaging/debian "$root/work/src/debian"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEBIAN_FRONTEND=noninteractive "$@"; }
 
