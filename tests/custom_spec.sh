@@ -12,7 +12,7 @@ header="$dir/generated/include/tsheap/tsheap.h"
 grep -q "TSHEAP_DOMAIN_GC_PRE = 3" "$header"
 grep -q "#define TSHEAP_DOMAIN_COUNT 4" "$header"
 grep -q "#ifdef MYRT_GIL_DISABLED" "$header"
-ctest --test-dir "$dir" -R "^(test_|install_)" --output-on-failure
+ctest --test-dir "$dir" -R "^(test_|install_)" -E soak --output-on-failure
 "$dir/examples/demo_ft" | grep -q "4 domains"
 # the function only this spec declares is in Lua with no other edit, on both ABIs
 for pair in lua54:lua5.4 luajit:luajit; do
