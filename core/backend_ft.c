@@ -35,16 +35,18 @@ enum { SLOT_FREE, SLOT_LENT, SLOT_RETIRED };
 static struct {
   mi_arena_id_t id;
   int use;
+  unsigned long returned;   /* when it last came back: the oldest is lent first */
 } pool[ARENA_MAX];
 static int pool_len;
+static unsigned long pool_clock;
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int arena_borrow(void)
 {
   int slot = -1;
   pthread_mutex_lock(&pool_lock);
-  for (int i = 0; i < pool_len && slot < 0; i++)
-    if (pool[i].use == SLOT_FREE)
+  for (int i = 0; i < pool_len; i++)
+    if (pool[i].use == SLOT_FREE && (slot < 0 || pool[i].returned < pool[slot].returned))
       slot = i;
   if (slot < 0 && pool_len < ARENA_MAX &&
       mi_reserve_os_memory_ex(ARENA_SIZE, false, false, true, &pool[pool_len].id) == 0)
@@ -59,6 +61,7 @@ static void arena_return(int slot, int clean)
 {
   pthread_mutex_lock(&pool_lock);
   pool[slot].use = clean ? SLOT_FREE : SLOT_RETIRED;
+  pool[slot].returned = ++pool_clock;
   pthread_mutex_unlock(&pool_lock);
 }
 

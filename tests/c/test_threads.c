@@ -149,7 +149,12 @@ static void *lifecycle_thread(void *arg)
     CHECK_STATUS(tsheap_state_create(TSHEAP_DOMAIN_BIT(TSHEAP_DOMAIN_DEFAULT), &st), TSHEAP_OK);
     GIL_TAKE();
     void *keep = tsheap_malloc(TSHEAP_DOMAIN_RAW, 100);
-    for (int j = 0; j < 50; j++) CHECK(tsheap_malloc(TSHEAP_DOMAIN_DEFAULT, 16 + (size_t)j * 40) != NULL);
+    for (int j = 0; j < 50; j++) {
+      void *p = tsheap_malloc(TSHEAP_DOMAIN_DEFAULT, 16 + (size_t)j * 40);
+      CHECK(p != NULL);
+      if (p == NULL)
+        fprintf(stderr, "loop %d, block %d: %s\n", i, j, tsheap_strerror(tsheap_last_error()));
+    }
     GIL_DROP();
     CHECK_STATUS(tsheap_state_end_domain(st, TSHEAP_DOMAIN_DEFAULT, TSHEAP_END_MODE_DISCARD), TSHEAP_OK);
     CHECK_STATUS(tsheap_state_end(st), TSHEAP_OK);   /* releases the rest */
