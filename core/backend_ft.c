@@ -27,7 +27,12 @@ const tsheap__ft_mi tsheap__mi = {
 
 /* ---- the arena pool ---- */
 
-#define ARENA_SIZE ((size_t)64 << 20)  /* the most a discardable domain holds */
+/* The most a discardable domain holds.  Four 32 MiB segments: a segment freed
+ * by a discard can stay out of reach for a moment (mimalloc's segment cache
+ * holds it, and purges it on its own schedule), and the next heap in the
+ * arena must still find room; with two, loaded threads ran out (seen under
+ * valgrind). */
+#define ARENA_SIZE ((size_t)128 << 20)
 #define ARENA_MAX 48                   /* of mimalloc's 64; the rest stay for others */
 
 enum { SLOT_FREE, SLOT_LENT, SLOT_RETIRED };

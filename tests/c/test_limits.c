@@ -1,11 +1,11 @@
 /* test_limits.c - the documented limits of discardable domains: in the
  * free-threaded build each lives in an exclusive mimalloc arena (at most 48
- * at once, 64 MiB each, retired after a release); the GIL build has none.
+ * at once, 128 MiB each, retired after a release); the GIL build has none.
  * A program of its own, since retired arenas stay retired for the process. */
 #include "check.h"
 
 #define ARENAS 48
-#define ARENA_MIB 64
+#define ARENA_MIB 128
 
 static void test_count(void)
 {
