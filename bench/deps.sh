@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # deps.sh - install what the benchmarks need, from Debian 12; sourced by
 # run.sh, a no-op when everything is present.  The peers (jemalloc,
 # tcmalloc, CPython 3.11 to embed), callgrind, gnuplot for the plots.

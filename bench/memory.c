@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "peer.h"
+#include "rss.h"
 
 static const size_t sizes[] = { 16, 16, 24, 32, 32, 48, 64, 64, 96, 128, 192, 256, 384, 512, 768, 1024 };
 
@@ -24,32 +25,6 @@ static uint64_t next(void)       /* xorshift64: the same sequence for every peer
   return rng;
 }
 
-/* A "Field:  N kB" line of a /proc file, in MiB. */
-static double proc_mib(const char *file, const char *field)
-{
-  char line[256];
-  double kib = -1;
-  size_t len = strlen(field);
-  FILE *f = fopen(file, "r");
-  if (f == NULL) peer_die("cannot read /proc/self");
-  while (fgets(line, sizeof line, f) != NULL)
-    if (strncmp(line, field, len) == 0 && line[len] == ':') kib = atof(line + len + 1);
-  fclose(f);
-  if (kib < 0) peer_die("no such field in /proc/self");
-  return kib / 1024;
-}
-
-/* Start VmHWM afresh, so a peak during start-up (Py_Initialize) is not
- * counted; on a kernel without it, VmHWM is still an upper bound. */
-static void reset_peak(void)
-{
-  FILE *f = fopen("/proc/self/clear_refs", "w");
-  if (f != NULL) {
-    fputs("5", f);
-    fclose(f);
-  }
-}
-
 int main(int argc, char **argv)
 {
   long n = argc > 1 ? atol(argv[1]) : 100000;
@@ -58,10 +33,13 @@ int main(int argc, char **argv)
   size_t *len = calloc((size_t)(n > 0 ? n : 1), sizeof *len);
   size_t asked = 0, peak_asked = 0;
   if (n < 1 || blocks == NULL || len == NULL) peer_die("bad arguments");
+  /* make the harness's own arrays resident before the baseline */
+  explicit_bzero(blocks, (size_t)n * sizeof *blocks);
+  explicit_bzero(len, (size_t)n * sizeof *len);
   peer_init();
   peer_thread_begin();
-  double base = proc_mib("/proc/self/status", "VmRSS");
-  reset_peak();
+  double base = rss_mib();
+  rss_reset_peak();
   peer_lock();
   for (long r = 0; r <= rounds; r++) {
     for (long i = 0; i < n; i++) {
@@ -80,7 +58,7 @@ int main(int argc, char **argv)
   peer_unlock();
   peer_thread_end();
   report("memory", PEER_NAME, "peak", "MiB", proc_mib("/proc/self/status", "VmHWM") - base);
-  report("memory", PEER_NAME, "after", "MiB", proc_mib("/proc/self/status", "VmRSS") - base);
+  report("memory", PEER_NAME, "after", "MiB", rss_mib() - base);
   /* MADV_FREE'd pages stay in RSS until the kernel needs them */
   report("memory", PEER_NAME, "lazyfree", "MiB", proc_mib("/proc/self/smaps_rollup", "LazyFree"));
   report("memory", PEER_NAME, "asked", "MiB", (double)peak_asked / 1048576.0);

@@ -3,7 +3,7 @@
  * back; "batch" allocates 1000 blocks, then frees them in order.
  *
  *   pairs PAIRS                     ns per pair, every pattern and size
- *                                   (a quarter of PAIRS above 256 B)
+ *                                   (a tenth of PAIRS above 256 B)
  *   pairs cg PATTERN SIZE ROUNDS    ROUNDS*1000 pairs, untimed, for callgrind
  *
  * GIL peers hold the GIL for the whole run, as CPython's callers do. */
@@ -52,14 +52,14 @@ int main(int argc, char **argv)
   if (argc == 5 && strcmp(argv[1], "cg") == 0) {
     run(argv[2], (size_t)atol(argv[3]), atol(argv[4]) * BATCH);
   } else {
-    long pairs = argc > 1 ? atol(argv[1]) : 2000000;
-    pairs = (pairs < 4 * BATCH ? 4 * BATCH : pairs) / BATCH * BATCH;
+    long pairs = argc > 1 ? atol(argv[1]) : 5000000;
+    pairs = (pairs < 10 * BATCH ? 10 * BATCH : pairs) / BATCH * BATCH;
     for (int p = 0; p < 2; p++)
       for (int s = 0; s < 5; s++) {
         char config[32];
         /* big blocks cost up to 100x more on some peers (glibc trims its
-         * heap after each batch): a quarter of the pairs is plenty there */
-        long n = sizes[s] > 256 ? pairs / 4 / BATCH * BATCH : pairs;
+         * heap after each batch): a tenth of the pairs is plenty there */
+        long n = sizes[s] > 256 ? pairs / 10 / BATCH * BATCH : pairs;
         run(patterns[p], sizes[s], n / 10 + BATCH);   /* warm the size class */
         double t0 = now_ns();
         run(patterns[p], sizes[s], n);

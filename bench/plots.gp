@@ -1,5 +1,5 @@
 # plots.gp - the report's plots, as SVG, from data/*.dat (written by
-# report.lua).  run.sh runs it in the results directory, with -e "depth=N".
+# report.lua).  run.sh runs it in the results directory, with -e "depth=N; blocks=N".
 set terminal svg size 820,460 dynamic font "sans,12" background "white"
 set termoption noenhanced          # peer names have underscores
 set datafile missing "?"
@@ -51,7 +51,7 @@ set ylabel "microseconds per thread"
 plot "data/churn.dat" using 2:xtic(1) notitle
 
 set output "teardown.svg"
-set title "Ending a million 32-64 B blocks (log scale, lower is better)"
+set title "Ending a domain of small blocks: free each or discard (log scale, lower is better)"
 set ylabel "milliseconds"
 set yrange [*:*]
 set logscale y
@@ -65,6 +65,6 @@ set ylabel "seconds"
 plot "data/lua.dat" using 2:xtic(1) notitle
 
 set output "memory.svg"
-set title "Memory for 100,000 live mixed-size blocks: MiB above the start"
+set title sprintf("Memory for %d live mixed-size blocks: MiB above the start", blocks)
 set ylabel "MiB"
 plot for [i=2:4] "data/memory.dat" using i:xtic(1) title columnheader(i)

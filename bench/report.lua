@@ -21,6 +21,18 @@ for line in io.lines(raw_path) do
   end
 end
 
+-- run.sh's notes: "key<TAB>text" lines, and "param<TAB>name<TAB>value"
+local meta, param = {}, {}
+for line in io.lines(meta_path) do
+  local k, v = line:match("^([^\t]+)\t(.*)$")
+  if k == "param" then
+    local name, value = v:match("^([^\t]+)\t(.*)$")
+    param[name] = value
+  elseif k then
+    meta[#meta + 1] = { k, v }
+  end
+end
+
 local function reps(w, p, c)
   return values[w] and values[w][p] and values[w][p][c] or {}
 end
@@ -78,93 +90,143 @@ end
 
 -- ---- the targets, evaluated first so that they open the report ----
 
+-- A target holds for every item (size, pattern...); the measured number is
+-- the worst item.  f(peer) is the item's number with peer as the subject, r
+-- (optional) the per-repetition ratios for that peer.  The same test is also
+-- run with a reference peer as the subject (mimalloc used directly, or
+-- pymalloc), so a miss that mimalloc itself would have shows as such.
 local targets = {}
--- measured: the median-based number; good: pass or not; spread: per-rep range
-local function target(what, goal, measured, good, spread)
-  targets[#targets + 1] = { what, goal, measured, good, spread }
+
+local function spread_of(r)
+  if r == nil or #r < 2 then return "" end
+  return ("%.2f to %.2f"):format(r[1], r[#r])
 end
 
--- The worst of several comparisons (largest for "<=", smallest for ">=").
-local function worst(list, le)
+local function worst(items, le, peer)
   local w
-  for _, e in ipairs(list) do
-    if e.v == nil then return { v = nil, label = e.label } end
-    if w == nil or (le and e.v > w.v) or (not le and e.v < w.v) then w = e end
+  for _, it in ipairs(items) do
+    local v = it.f(peer)
+    if v == nil then return nil, it.label end
+    if w == nil or (le and v > w.v) or (not le and v < w.v) then w = { v = v, item = it } end
   end
   return w
 end
 
-local function spread_of(r)
-  if #r < 2 then return "" end
-  return ("%.2f to %.2f"):format(r[1], r[#r])
-end
-
-local function check(what, goal, list, le, limit, fmt)
-  local w = worst(list, le)
-  fmt = fmt or x
-  if w.v == nil then
-    target(what, goal, "no data (" .. w.label .. ")", nil, "")
-    return
+local function check(t)
+  local fmt = t.fmt or x
+  local w, missing = worst(t.items, t.le, t.subject)
+  local result = { t.what, t.goal }
+  if w == nil then
+    result[3], result[4], result[5] = "no data (" .. missing .. ")", "NO DATA", ""
+  else
+    result[3] = #t.items > 1 and (fmt(w.v) .. " (worst: " .. w.item.label .. ")") or fmt(w.v)
+    local good = (t.le and w.v <= t.limit) or (not t.le and w.v >= t.limit)
+    result[4] = good and "PASS" or "**MISS**"
+    result[5] = spread_of(w.item.r and w.item.r(t.subject))
+    result.good = good
   end
-  local measured = #list > 1 and (fmt(w.v) .. " (worst: " .. w.label .. ")") or fmt(w.v)
-  target(what, goal, measured, (le and w.v <= limit) or (not le and w.v >= limit), w.spread or "")
+  result[6] = ""
+  if t.ref and w then      -- the reference on the subject's worst item
+    local rv = w.item.f(t.ref)
+    result[6] = t.ref .. ": " .. (rv and fmt(rv) or "n/a")
+  end
+  targets[#targets + 1] = result
 end
 
-local function each_small(pattern, f)
-  local list = {}
-  for _, s in ipairs(SMALL) do list[#list + 1] = f(pattern .. "/" .. s, s .. " B") end
-  return list
+local function each_small(pattern, make)
+  local items = {}
+  for _, s in ipairs(SMALL) do
+    local item = make(pattern .. "/" .. s)
+    item.label = s .. " B"
+    items[#items + 1] = item
+  end
+  return items
 end
 
-check("free-threaded alloc+free, batch, 16-256 B, callgrind", "<= 1.05x mi_heap_malloc+mi_free instructions",
-  each_small("batch", function(c, l)
-    return { v = ratio(med("instr", "tsheap-ft", c), med("instr", "mi_heap", c)), label = l }
-  end), true, 1.05)
+-- peer's time over other's (a speed-up of peer when other is the slower one)
+local function over(w, c, other, swap)
+  return {
+    f = function(peer)
+      if swap then return ratio(med(w, other, c), med(w, peer, c)) end
+      return ratio(med(w, peer, c), med(w, other, c))
+    end,
+    r = function(peer)
+      if swap then return rep_ratios(w, other, c, w, peer, c) end
+      return rep_ratios(w, peer, c, w, other, c)
+    end,
+  }
+end
+
+check { what = "free-threaded alloc+free, batch, 16-256 B, callgrind", goal = "<= 1.05x mi_heap_malloc+mi_free instructions",
+        subject = "tsheap-ft", ref = "mimalloc", le = true, limit = 1.05,
+        items = each_small("batch", function(c) return over("instr", c, "mi_heap") end) }
 for _, peer in ipairs({ { "glibc", 5 }, { "jemalloc", 2.5 } }) do
-  check("free-threaded alloc+free, batch, 16-256 B, wall", (">= %gx faster than %s"):format(peer[2], peer[1]),
-    each_small("batch", function(c, l)
-      return { v = ratio(med("pairs", peer[1], c), med("pairs", "tsheap-ft", c)), label = l,
-               spread = spread_of(rep_ratios("pairs", peer[1], c, "pairs", "tsheap-ft", c)) }
-    end), false, peer[2])
+  check { what = "free-threaded alloc+free, batch, 16-256 B, wall", goal = (">= %gx faster than %s"):format(peer[2], peer[1]),
+          subject = "tsheap-ft", ref = "mi_heap", le = false, limit = peer[2],
+          items = each_small("batch", function(c) return over("pairs", c, peer[1], true) end) }
 end
-check("two threads (free-threaded, batch of 64 B)", "per-thread cost <= 1.1x one thread",
-  { { v = ratio(med("threads", "tsheap-ft", "2"), med("threads", "tsheap-ft", "1")), label = "2 threads / 1",
-      spread = spread_of(rep_ratios("threads", "tsheap-ft", "2", "threads", "tsheap-ft", "1")) } }, true, 1.1)
-check("cross-thread free (free-threaded)", "<= 1.1x mi_malloc/mi_free",
-  { { v = ratio(med("xfree", "tsheap-ft", "64"), med("xfree", "mimalloc", "64")), label = "64 B",
-      spread = spread_of(rep_ratios("xfree", "tsheap-ft", "64", "xfree", "mimalloc", "64")) } }, true, 1.1)
-check("cross-thread free (free-threaded)", ">= 1.5x faster than glibc",
-  { { v = ratio(med("xfree", "glibc", "64"), med("xfree", "tsheap-ft", "64")), label = "64 B",
-      spread = spread_of(rep_ratios("xfree", "glibc", "64", "xfree", "tsheap-ft", "64")) } }, false, 1.5)
+local two = over("threads", "2", nil)
+two.f = function(peer) return ratio(med("threads", peer, "2"), med("threads", peer, "1")) end
+two.r = function(peer) return rep_ratios("threads", peer, "2", "threads", peer, "1") end
+two.label = "2 threads / 1"
+check { what = "two threads (free-threaded, batches of 64 B)", goal = "per-thread cost <= 1.1x one thread",
+        subject = "tsheap-ft", ref = "mi_heap", le = true, limit = 1.1, items = { two } }
+local xm = over("xfree", "64", "mimalloc")
+xm.label = "64 B"
+check { what = "cross-thread free (free-threaded)", goal = "<= 1.1x mi_malloc/mi_free",
+        subject = "tsheap-ft", ref = "mi_heap", le = true, limit = 1.1, items = { xm } }
+local xg = over("xfree", "64", "glibc", true)
+xg.label = "64 B"
+check { what = "cross-thread free (free-threaded)", goal = ">= 1.5x faster than glibc",
+        subject = "tsheap-ft", ref = "mimalloc", le = false, limit = 1.5, items = { xg } }
+local td = {
+  label = "32-64 B",
+  f = function(peer) return ratio(med("teardown", peer, "free-each"), med("teardown", peer, "discard")) end,
+  r = function(peer) return rep_ratios("teardown", peer, "free-each", "teardown", peer, "discard") end,
+}
 for _, b in ipairs({ "tsheap-ft", "tsheap-gil" }) do
-  check("discard a million small blocks (" .. b .. ")", ">= 50x faster than freeing each",
-    { { v = ratio(med("teardown", b, "free-each"), med("teardown", b, "discard")), label = "32-64 B",
-        spread = spread_of(rep_ratios("teardown", b, "free-each", "teardown", b, "discard")) } }, false, 50)
+  check { what = ("discard %s small blocks (%s)"):format(param.teardown or "?", b), goal = ">= 50x faster than freeing each",
+          subject = b, ref = "mi_heap", le = false, limit = 50, items = { td } }
 end
 for _, pattern in ipairs({ "batch", "same" }) do
-  check("GIL build alloc+free, " .. pattern .. ", 16-256 B, wall", "<= 1.25x pymalloc",
-    each_small(pattern, function(c, l)
-      return { v = ratio(med("pairs", "tsheap-gil", c), med("pairs", "pymalloc", c)), label = l,
-               spread = spread_of(rep_ratios("pairs", "tsheap-gil", c, "pairs", "pymalloc", c)) }
-    end), true, 1.25)
+  check { what = "GIL build alloc+free, " .. pattern .. ", 16-256 B, wall", goal = "<= 1.25x pymalloc",
+          subject = "tsheap-gil", le = true, limit = 1.25,
+          items = each_small(pattern, function(c) return over("pairs", c, "pymalloc") end) }
 end
 for _, pattern in ipairs({ "batch", "same" }) do
-  check("GIL build alloc+free, " .. pattern .. ", 16-256 B, callgrind", "<= 90 instructions a pair",
-    each_small(pattern, function(c, l) return { v = med("instr", "tsheap-gil", c), label = l } end), true, 90, num)
+  check { what = "GIL build alloc+free, " .. pattern .. ", 16-256 B, callgrind", goal = "<= 90 instructions a pair",
+          subject = "tsheap-gil", ref = "pymalloc", le = true, limit = 90, fmt = num,
+          items = each_small(pattern, function(c) return { f = function(peer) return med("instr", peer, c) end } end) }
 end
+local lua = {
+  label = "whole run",
+  f = function(peer) return ratio(med("lua", "lua5.4", "single"), med("lua", peer, "single")) end,
+  r = function(peer) return rep_ratios("lua", "lua5.4", "single", "lua", peer, "single") end,
+}
 for _, b in ipairs({ "tsheap-ft", "tsheap-gil" }) do
-  check("Lua binary-trees, tsheap.luastate (" .. b .. ")", ">= 1.35x faster than stock lua5.4",
-    { { v = ratio(med("lua", "lua5.4", "single"), med("lua", b, "single")), label = "whole run",
-        spread = spread_of(rep_ratios("lua", "lua5.4", "single", "lua", b, "single")) } }, false, 1.35)
+  check { what = ("Lua binary-trees depth %s, tsheap.luastate (%s)"):format(param.depth or "?", b),
+          goal = ">= 1.35x faster than stock lua5.4", subject = b, le = false, limit = 1.35, items = { lua } }
 end
 
 -- ---- the report ----
 
 say("# tsheap benchmark report")
 say("")
-for line in io.lines(meta_path) do
-  local k, v = line:match("^([^\t]+)\t(.*)$")
-  if k then say("- ", k, ": ", v) end
+local busy
+for _, kv in ipairs(meta) do
+  say("- ", kv[1], ": ", kv[2])
+  if kv[1] == "others" then busy = tonumber(kv[2]:match("(%d+)%% of one core")) end
+end
+local per_rep, rs = {}, reps("machine", "others", "rep")
+for k = 1, 1000 do
+  if rs[k] == nil then break end
+  per_rep[#per_rep + 1] = ("%d%%"):format(rs[k])
+end
+if #per_rep > 1 then say("- others, each repetition: ", table.concat(per_rep, ", ")) end
+if busy and busy > 10 then
+  say("")
+  say(("**Other processes kept %d%% of a core busy during this run: the wall times, the threaded"):format(busy))
+  say("ones above all, are not reliable.  Run again on a quiet machine.**")
 end
 say("")
 say("Every number is the median over the repetitions; the peers run interleaved in each repetition,")
@@ -173,14 +235,15 @@ say("named in the table: above 1 the reference is faster (or smaller).")
 say("")
 say("## Targets")
 say("")
-say("The range column is the same ratio within each repetition, lowest to highest.")
+say("Range: the same ratio within each repetition, lowest to highest.  Reference: the same test")
+say("with another peer in tsheap's place (mimalloc used directly, or pymalloc), the floor that a")
+say("layer over it starts from.")
 say("")
-header({ "target", "goal", "measured (median)", "result", "range over reps" }, true)
+header({ "target", "goal", "measured (median)", "result", "range over reps", "reference" }, true)
 local passed, missed = 0, 0
 for _, t in ipairs(targets) do
-  local verdict = t[4] == nil and "NO DATA" or (t[4] and "PASS" or "**MISS**")
-  if t[4] then passed = passed + 1 else missed = missed + 1 end
-  row({ t[1], t[2], t[3], verdict, t[5] })
+  if t.good then passed = passed + 1 else missed = missed + 1 end
+  row(t)
 end
 say("")
 say(("%d passed, %d missed."):format(passed, missed))
@@ -189,6 +252,8 @@ say(("%d passed, %d missed."):format(passed, missed))
 for _, pattern in ipairs({ "batch", "same" }) do
   say("")
   say(("## 1. Allocate+free, %s pattern: ns per pair (reference: tsheap-ft)"):format(pattern))
+  say("")
+  say(("%s pairs per size up to 256 B, a tenth of that above."):format(param.pairs or "?"))
   say("")
   say(pattern == "batch" and "1000 allocations, then 1000 frees, over and over." or
       "Each block freed at once: the allocator hands the same block back.")
@@ -237,20 +302,24 @@ end
 
 -- 2. threads
 say("")
-say("## 2. Threads: ns per pair per thread, batches of 1000 x 64 B")
+say(("## 2. Threads: ns per pair per thread, %s batches of 1000 x 64 B per thread"):format(param.thread_rounds or "?"))
 say("")
 say("Wall time from a common start to the last thread's end, over one thread's pairs; the machine")
 say("has 2 cores.  GIL peers take the GIL around each batch, so their threads take turns.")
 say("")
-header({ "peer", "1 thread", "2 threads", "2 threads / 1" })
+say("CPU: the CPU time each thread used over its pairs, which leaves out time spent off the core")
+say("(another process running, a GIL held by the other thread).")
+say("")
+header({ "peer", "1 thread", "2 threads", "2 threads / 1", "CPU, 1 thread", "CPU, 2 threads", "CPU, 2 / 1" })
 for _, p in ipairs(PEERS) do
   local one, two = med("threads", p, "1"), med("threads", p, "2")
-  row({ p, num(one), num(two), x(ratio(two, one)) })
+  local c1, c2 = med("threads", p, "cpu/1"), med("threads", p, "cpu/2")
+  row({ p, num(one), num(two), x(ratio(two, one)), num(c1), num(c2), x(ratio(c2, c1)) })
 end
 
 -- 3. cross-thread free
 say("")
-say("## 3. Cross-thread free: ns per 64 B object (reference: tsheap-ft)")
+say(("## 3. Cross-thread free: ns per 64 B object, %s objects (reference: tsheap-ft)"):format(param.xfree or "?"))
 say("")
 say("One thread allocates, another frees, through a ring of 4096 slots, 64 objects at a time; GIL")
 say("peers take the GIL around each batch of 64.")
@@ -263,7 +332,8 @@ end
 
 -- 4. churn
 say("")
-say("## 4. Thread churn: microseconds per short-lived thread (reference: tsheap-ft)")
+say(("## 4. Thread churn: microseconds per short-lived thread, %s threads (reference: tsheap-ft)")
+    :format(param.churn or "?"))
 say("")
 say("Each thread begins (tsheap: a state; mi_heap: a heap; pymalloc: a thread state), allocates and")
 say("frees 1000 x 64 B, ends; one thread at a time, creation and join included.")
@@ -276,19 +346,20 @@ end
 
 -- 5. teardown
 say("")
-say("## 5. Teardown of a million 32-64 B blocks: milliseconds")
+say(("## 5. Teardown of %s blocks of 32-64 B: milliseconds"):format(param.teardown or "?"))
 say("")
-say("One discard of the domain (mi_heap: `mi_heap_destroy`) against a free for each block.")
+say("One discard of the domain (mi_heap: `mi_heap_destroy`) against a free for each block.  Resident:")
+say("MiB of RSS still held after the discard, over the RSS before any domain was filled.")
 say("")
-header({ "peer", "free each", "discard", "free each / discard" })
+header({ "peer", "free each", "discard", "free each / discard", "resident after discard" })
 for _, p in ipairs({ "mi_heap", "tsheap-ft", "tsheap-gil" }) do
   local f, d = med("teardown", p, "free-each"), med("teardown", p, "discard")
-  row({ p, num(f), num(d), x(ratio(f, d)) })
+  row({ p, num(f), num(d), x(ratio(f, d)), num(med("teardown", p, "kept")) })
 end
 
 -- 6. Lua
 say("")
-say("## 6. Lua binary-trees: seconds")
+say(("## 6. Lua binary-trees, depth %s: seconds"):format(param.depth or "?"))
 say("")
 say("`bench/binarytrees.lua` in generational mode.  Single: one whole process (stock lua5.4 on its")
 say("own allocator, or the chunk in a `tsheap.luastate`).  Threads: `run_threads(n, ...)`, every")
@@ -313,7 +384,8 @@ end
 say("")
 say("## 7. Memory: MiB above the RSS before the work")
 say("")
-say("100,000 live blocks of 16 B to 1 KiB, a random half replaced 20 times, then all freed and the")
+say(("%s live blocks of 16 B to 1 KiB, a random half replaced %s times, then all freed and the")
+    :format(param.mem_blocks or "?", param.mem_rounds or "?"))
 say("thread's state (tsheap, mi_heap, pymalloc) ended.  Lazily freed: pages handed back with")
 say("MADV_FREE, still in the RSS until the kernel wants them.")
 say("")

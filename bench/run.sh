@@ -5,16 +5,42 @@
 # each workload BENCH_REPS times (default 5) with the peers interleaved in
 # every repetition, then writes bench/results/report.md (medians, ratios,
 # targets) and bench/results/*.svg.  BENCH_QUICK=1 runs everything tiny, once:
-# a smoke test of the suite, not a measurement.
+# a smoke test of the suite, not a measurement.  Each repetition first waits
+# up to BENCH_QUIET_WAIT seconds (30; 0 when quick) for a quiet machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 build=${1:-$root/build}
 quick=${BENCH_QUICK:-0}
 if [[ $quick == 1 ]]; then reps=${BENCH_REPS:-1}; else reps=${BENCH_REPS:-5}; fi
+if [[ $quick == 1 ]]; then quiet_wait=${BENCH_QUIET_WAIT:-0}; else quiet_wait=${BENCH_QUIET_WAIT:-30}; fi
 [[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_REPS must be a positive integer" >&2; exit 2; }
 start=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# The machine may be shared (builds, CI).  CPU time of the whole machine in
+# clock ticks, busy (not idle, iowait or stolen by the hypervisor), less what
+# this script and its children used, is what other processes took.
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
+idle_ticks() { awk '/^cpu / { print $5 + $6; exit }' /proc/stat; }
+own_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$$/stat"; }
+# others_pct BUSY0 OWN0 SECONDS0: percent of one core others used since then
+others_pct() {
+  awk -v b=$(($(busy_ticks) - $1)) -v o=$(($(own_ticks) - $2)) -v hz="$(getconf CLK_TCK)" -v s=$((SECONDS - $3)) \
+    'BEGIN { t = (b - o) / hz; if (t < 0) t = 0; printf "%.0f", 100 * t / (s > 0 ? s : 1) }'
+}
+# Wait up to BENCH_QUIET_WAIT seconds (default 30) for a second in which
+# the machine is under 10% busy, so that a repetition starts on a quiet one.
+wait_quiet() {
+  local until=$((SECONDS + quiet_wait)) b0 i0 b1 i1
+  while ((SECONDS < until)); do
+    b0=$(busy_ticks) i0=$(idle_ticks)
+    sleep 1
+    b1=$(busy_ticks) i1=$(idle_ticks)
+    ((10 * (b1 - b0) < (b1 - b0) + (i1 - i0))) && return 0
+  done
+  echo "   (the machine is still busy after ${quiet_wait} s: going on)"
+}
 
 # shellcheck source=bench/deps.sh
 source "$here/deps.sh"
@@ -23,12 +49,13 @@ if [[ ! -e $build/libtsheapt.so || ! -e $build/libtsheap.so ]]; then
   echo "== building tsheap in $build"
   # shellcheck source=tests/deps.sh
   source "$root/tests/deps.sh"
+  # shellcheck disable=SC2119  # no packages of our own to add
   tsheap_install_deps
   cmake -S "$root" -B "$build" >/dev/null
   cmake --build "$build" -j2 >/dev/null
 fi
 build=$(cd "$build" && pwd)
-bin=$here/.build
+bin=$build/bench-harness    # build output: outside the source tree
 echo "== building the harness against $build"
 bash "$here/build.sh" "$build" "$bin"
 
@@ -37,7 +64,7 @@ if [[ $quick == 1 ]]; then
   pairs=20000 thread_rounds=20 xfree=20000 churn=50 teardown=10000 mem_blocks=2000 mem_rounds=2
   depth=8 cg_short=2 cg_long=4
 else
-  pairs=2000000 thread_rounds=2000 xfree=2000000 churn=2000 teardown=1000000 mem_blocks=100000 mem_rounds=20
+  pairs=5000000 thread_rounds=10000 xfree=10000000 churn=2000 teardown=1000000 mem_blocks=100000 mem_rounds=20
   depth=16 cg_short=100 cg_long=200
 fi
 peers="glibc mimalloc mi_heap jemalloc tcmalloc pymalloc tsheap-ft tsheap-gil"
@@ -65,8 +92,11 @@ wall() {
   printf '%s\tlua\t%s\t%s\ts\t%s\n' "$rep" "$peer" "$config" "$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.4f", d / 1e9 }')" >>"$raw"
 }
 
+busy_start=$(busy_ticks) own_start=$(own_ticks) seconds_start=$SECONDS
 for rep in $(seq 1 "$reps"); do
   echo "== repetition $rep of $reps"
+  wait_quiet
+  rep_busy=$(busy_ticks) rep_own=$(own_ticks) rep_start=$SECONDS
   for p in $peers; do record "$rep" "$bin/pairs-$p" "$pairs"; done
   for n in 1 2; do
     for p in $peers; do record "$rep" "$bin/threads-$p" "$n" "$thread_rounds"; done
@@ -86,7 +116,9 @@ for rep in $(seq 1 "$reps"); do
       printf '%s\tlua\t%s\tthreads/%s\ts\t%s\n' "$rep" "$peer" "$n" "$s" >>"$raw"
     done
   done
+  printf '%s\tmachine\tothers\trep\tpercent\t%s\n' "$rep" "$(others_pct "$rep_busy" "$rep_own" "$rep_start")" >>"$raw"
 done
+others=$(others_pct "$busy_start" "$own_start" "$seconds_start")
 
 # Instruction counts are deterministic: one run of each, the difference of
 # two run lengths so that start-up cancels out (as fastpath.sh does).
@@ -111,9 +143,18 @@ date	$(date -u '+%Y-%m-%d %H:%M UTC')
 commit	$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (with local changes)')
 machine	$(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1), $(uname -r)
 load	$load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1, 5, 15 min)
+others	other processes kept $others% of one core busy during the measurements
 reps	$reps$([[ $quick == 1 ]] && echo ' (BENCH_QUICK=1: tiny sizes, not a measurement)')
 duration	$seconds s
+param	pairs	$pairs
+param	thread_rounds	$thread_rounds
+param	xfree	$xfree
+param	churn	$churn
+param	teardown	$teardown
+param	mem_blocks	$mem_blocks
+param	mem_rounds	$mem_rounds
+param	depth	$depth
 EOF
 lua5.4 "$here/report.lua" "$raw" "$results/meta.txt" "$results"
-(cd "$results" && gnuplot -e "depth=$depth" "$here/plots.gp")
-echo "== wrote $results/report.md and $(cd "$results" && ls ./*.svg | wc -l) plots in $seconds s"
+(cd "$results" && gnuplot -e "depth=$depth; blocks=$mem_blocks" "$here/plots.gp")
+echo "== wrote $results/report.md and $results/*.svg in $seconds s"

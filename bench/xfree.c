@@ -80,7 +80,7 @@ static void produce(long n)
 int main(int argc, char **argv)
 {
   pthread_t t;
-  objects = (argc > 1 ? atol(argv[1]) : 2000000) / BATCH * BATCH;
+  objects = (argc > 1 ? atol(argv[1]) : 10000000) / BATCH * BATCH;
   if (objects <= 0) objects = BATCH;
   peer_init();
   peer_thread_begin();
