@@ -70,11 +70,19 @@
 #endif
 #endif
 
+/* The model's own loops: their coverage tells libFuzzer nothing about the
+ * library, and instrumenting them costs most of the time of a long input. */
+#if defined(__clang__) && __clang_major__ >= 13
+#define MODEL_LOOP __attribute__((no_sanitize("coverage"), noinline))
+#else
+#define MODEL_LOOP
+#endif
+
 #define NSLOTS 4               /* thread states alive at once (main thread) */
 #define NDOM TSHEAP_DOMAIN_COUNT
 #define MAX_BLOCKS 2048
 #define MAX_LIVE_BYTES ((size_t)8 << 20)
-#define MAX_OPS 600
+#define MAX_OPS 1500
 #define MAX_PENDING 512
 #define QCAP 32
 #define NSEEDS 8192
@@ -184,6 +192,7 @@ typedef struct {
   uint32_t seed;     /* contents: pattern[seed .. seed + size) */
   int slot;          /* state slot, or -1 once its domain ended by release (or its thread exited) */
   int dom;
+  int lua;           /* the lua heap (L[]) that owns it, or -1 */
 } mblock;
 
 typedef struct {
@@ -210,6 +219,16 @@ static uint32_t next_seed;
 static mpending pend[MAX_PENDING];
 static int npend;
 static int retired;          /* arenas retired by this process (free-threaded build) */
+
+/* tsheap_lua_heap_create / tsheap_lua_alloc: a heap on one state's domain */
+#define NLUA 4
+typedef struct {
+  tsheap_lua_heap *h;
+  int used_slot;
+  int slot, dom;
+  size_t cap, used;
+} mlua;
+static mlua L[NLUA];
 static int gil_held_model __attribute__((unused)); /* GIL build: the harness holds the GIL now */
 
 static uint32_t new_seed(void)
@@ -232,7 +251,7 @@ static void check_block(const mblock *b, const char *when)
        (void *)b->p, b->size, b->slot, b->dom, when, i, b->p[i], pattern[b->seed + i]);
 }
 
-static void check_all(const char *when)
+MODEL_LOOP static void check_all(const char *when)
 {
   for (int i = 0; i < nblk; i++)
     check_block(&blk[i], when);
@@ -244,7 +263,7 @@ static void remove_block(int i)
   blk[i] = blk[--nblk];
 }
 
-static int model_count(int slot, int d, size_t *bytes)
+MODEL_LOOP static int model_count(int slot, int d, size_t *bytes)
 {
   int n = 0;
   size_t sum = 0;
@@ -258,7 +277,7 @@ static int model_count(int slot, int d, size_t *bytes)
   return n;
 }
 
-static int pending_count(int slot, int d)
+MODEL_LOOP static int pending_count(int slot, int d)
 {
   int n = 0;
   for (int i = 0; i < npend; i++)
@@ -399,6 +418,22 @@ static int call_gc_due(tsheap_domain d, unsigned how)
   int took = !gil_held_model;
   gil_take();
   int r = tsheap_gc_due(d);
+  if (took)
+    gil_drop();
+  return r;
+#endif
+}
+
+static void *call_lua_alloc(tsheap_lua_heap *h, void *block, size_t osize, size_t nsize, unsigned how)
+{
+#if FT
+  return (how & 1) ? tsheap_lua_alloc_nogil(h, block, osize, nsize) : tsheap_lua_alloc(h, block, osize, nsize);
+#else
+  if (!gil_held_model && (how & 1))
+    return tsheap_lua_alloc_nogil(h, block, osize, nsize);
+  int took = !gil_held_model;
+  gil_take();
+  void *r = tsheap_lua_alloc(h, block, osize, nsize);
   if (took)
     gil_drop();
   return r;
@@ -632,6 +667,25 @@ static tsheap_state *current_model(void) { return cur < 0 ? NULL : S[cur].st; }
 
 static int room_for_block(void) { return nblk < MAX_BLOCKS; }
 
+/* The live block that [a, a + len) overlaps, or -1. */
+MODEL_LOOP static int find_overlap(uintptr_t a, size_t len)
+{
+  for (int i = 0; i < nblk; i++) {
+    size_t olen = blk[i].size ? blk[i].size : 1;
+    if (a < (uintptr_t)blk[i].p + olen && (uintptr_t)blk[i].p < a + len)
+      return i;
+  }
+  return -1;
+}
+
+MODEL_LOOP static size_t first_nonzero(const unsigned char *p, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (p[i])
+      return i;
+  return n;
+}
+
 /* A new block from the library: check it, fill it, add it to the model. */
 static void add_block(void *vp, size_t size, size_t align, int slot, int d, int zeroed, const char *fn, unsigned how)
 {
@@ -647,20 +701,18 @@ static void add_block(void *vp, size_t size, size_t align, int slot, int d, int 
   if (!FT)
     EXPECT(bs == gil_block_size(size, align), "GIL build: tsheap_block_size(%p) = %zu, want %zu (size %zu, alignment %zu)",
            vp, bs, gil_block_size(size, align), size, align);
-  size_t len = size ? size : 1;
-  for (int i = 0; i < nblk; i++) {
-    size_t olen = blk[i].size ? blk[i].size : 1;
-    if (a < (uintptr_t)blk[i].p + olen && (uintptr_t)blk[i].p < a + len)
-      FAIL("%s returned %p (size %zu) overlapping the live block %p (size %zu, slot %d, domain %d)", fn, vp, size,
-           (void *)blk[i].p, blk[i].size, blk[i].slot, blk[i].dom);
+  int i = find_overlap(a, size ? size : 1);
+  if (i >= 0)
+    FAIL("%s returned %p (size %zu) overlapping the live block %p (size %zu, slot %d, domain %d)", fn, vp, size,
+         (void *)blk[i].p, blk[i].size, blk[i].slot, blk[i].dom);
+  if (zeroed) {
+    size_t z = first_nonzero(p, size);
+    EXPECT(z == size, "%s(%zu) returned %p whose byte %zu is 0x%02x, not zero", fn, size, vp, z, p[z]);
   }
-  if (zeroed)
-    for (size_t i = 0; i < size; i++)
-      EXPECT(p[i] == 0, "%s(%zu) returned %p whose byte %zu is 0x%02x, not zero", fn, size, vp, i, p[i]);
   uint32_t seed = new_seed();
   memcpy(p, pattern + seed, size);
   EXPECT(nblk < MAX_BLOCKS, "model full");
-  blk[nblk++] = (mblock){ p, size, align, seed, slot, d };
+  blk[nblk++] = (mblock){ p, size, align, seed, slot, d, -1 };
   live_bytes += size;
 }
 
@@ -824,7 +876,9 @@ static void op_alloc(void)
 static void op_bulk_alloc(void)
 {
   unsigned n = 8 + u8() % 120;
-  size_t size = 1 + u8() * 2;
+  unsigned sz = u8();
+  size_t size = 1 + sz * 2;
+  int spread = (sz & 3) == 3;   /* one block per size class: many pools at once */
   int d = pick_domain();
   unsigned how = u8();
   tsheap_status want = expect_current_alloc(d);
@@ -832,6 +886,8 @@ static void op_bulk_alloc(void)
   if (want != TSHEAP_OK)
     return;
   for (unsigned i = 0; i < n && room_for_block() && live_bytes + size <= MAX_LIVE_BYTES; i++) {
+    if (spread)
+      size = 1 + (i * 16 + sz) % 512;
     void *p = call_alloc(F_MALLOC, (tsheap_domain)d, size, 0, NULL, how >> (i & 7));
     if (p == NULL)
       FAIL("tsheap_malloc(domain %d, %zu) failed with %s", d, size, sname(tsheap_last_error()));
@@ -855,7 +911,7 @@ static void op_bulk_free(void)
   int remote = u8() & 1;
   tr("bulk free every %u-th block from %u (%s)", k, off, remote ? "helper" : "local");
   for (int i = nblk - 1; i >= 0; i--) {
-    if (((unsigned)i + off) % k != 0)
+    if (((unsigned)i + off) % k != 0 || blk[i].lua >= 0)
       continue;
     if (remote && npend < MAX_PENDING) {
       check_block(&blk[i], "before a free by the helper");
@@ -928,7 +984,7 @@ static void op_realloc(void)
   int d = pick_domain();
   size_t nsize = gen_size();
   unsigned how = u8();
-  if (i < 0)
+  if (i < 0 || blk[i].lua >= 0)
     return;
   if (FT && skip_bug("ft-realloc-domain")) {
     /* known bug: a free-threaded realloc that fits in place leaves the block in
@@ -957,7 +1013,8 @@ static void op_realloc(void)
   if (keep && memcmp(p, pattern + old.seed, keep) != 0)
     FAIL("tsheap_realloc(%p, %zu -> %zu) = %p lost the contents", (void *)old.p, old.size, nsize, p);
   remove_block(i);
-  add_block(p, nsize, 1, cur, d, 0, "realloc", how);
+  /* in place, it is still the block that was asked with that alignment */
+  add_block(p, nsize, p == (void *)old.p ? old.align : 1, cur, d, 0, "realloc", how);
   count_alloc(cur, d, 1, 0);
 }
 
@@ -971,7 +1028,7 @@ static void op_free(void)
     EXPECT(call_block_size(NULL, k >> 5) == 0, "tsheap_block_size(NULL) != 0");
     return;
   }
-  if (i < 0)
+  if (i < 0 || blk[i].lua >= 0)
     return;
   tr("free %p (slot %d domain %d size %zu)", (void *)blk[i].p, blk[i].slot, blk[i].dom, blk[i].size);
   free_block(i, k, "before a free");
@@ -981,7 +1038,7 @@ static void op_free_remote(void)
 {
   unsigned k = u8();
   int i = pick_block();
-  if (i < 0 || npend >= MAX_PENDING)
+  if (i < 0 || npend >= MAX_PENDING || blk[i].lua >= 0)
     return;
   check_block(&blk[i], "before a free by the helper");
   tr("helper frees %p (slot %d domain %d size %zu)", (void *)blk[i].p, blk[i].slot, blk[i].dom, blk[i].size);
@@ -1001,13 +1058,13 @@ typedef struct {
 static entry sorted[MAX_BLOCKS];
 static unsigned char seen[MAX_BLOCKS];
 
-static int cmp_entry(const void *a, const void *b)
+MODEL_LOOP static int cmp_entry(const void *a, const void *b)
 {
   uintptr_t x = ((const entry *)a)->p, y = ((const entry *)b)->p;
   return x < y ? -1 : x > y;
 }
 
-static int collect_model(int slot, int d)
+MODEL_LOOP static int collect_model(int slot, int d)
 {
   int n = 0;
   for (int i = 0; i < nblk; i++)
@@ -1018,7 +1075,7 @@ static int collect_model(int slot, int d)
   return n;
 }
 
-static int find_sorted(int n, uintptr_t p)
+MODEL_LOOP static int find_sorted(int n, uintptr_t p)
 {
   int lo = 0, hi = n - 1;
   while (lo <= hi) {
@@ -1253,6 +1310,176 @@ static void op_counters(void)
   }
 }
 
+/* ---- lua heaps ---- */
+
+static int pick_lua(void)
+{
+  unsigned k = u8();
+  for (int i = 0; i < NLUA; i++) {
+    int j = (int)((k + (unsigned)i) % NLUA);
+    if (L[j].used_slot)
+      return j;
+  }
+  return -1;
+}
+
+MODEL_LOOP static int pick_lua_block(int h)
+{
+  int n = 0;
+  for (int i = 0; i < nblk; i++)
+    n += blk[i].lua == h;
+  if (n == 0)
+    return -1;
+  int want = (int)(u16() % (unsigned)n);
+  for (int i = 0; i < nblk; i++)
+    if (blk[i].lua == h && want-- == 0)
+      return i;
+  return -1;
+}
+
+static void check_lua_used(int h)
+{
+  size_t u = tsheap_lua_heap_used(L[h].h);
+  EXPECT(u == L[h].used, "tsheap_lua_heap_used = %zu, model %zu", u, L[h].used);
+}
+
+/* Free a lua block through tsheap_lua_alloc(nsize 0). */
+static void lua_free_block(int i, unsigned how)
+{
+  int h = blk[i].lua;
+  check_block(&blk[i], "before lua_alloc frees it");
+  void *r = call_lua_alloc(L[h].h, blk[i].p, blk[i].size, 0, how);
+  EXPECT(r == NULL, "tsheap_lua_alloc(nsize 0) returned %p", r);
+  L[h].used -= blk[i].size;
+  remove_block(i);
+  check_lua_used(h);
+}
+
+static void lua_destroy(int h, unsigned how)
+{
+  for (int i = nblk - 1; i >= 0; i--)
+    if (blk[i].lua == h)
+      lua_free_block(i, how);
+  EXPECT_STATUS(tsheap_lua_heap_destroy(L[h].h), BIT(TSHEAP_OK), "tsheap_lua_heap_destroy of an empty heap");
+  memset(&L[h], 0, sizeof L[h]);
+}
+
+/* The doc: close the lua_State and destroy the heap before its state or domain ends. */
+static void lua_teardown(int slot, int d, unsigned how)
+{
+  for (int h = 0; h < NLUA; h++)
+    if (L[h].used_slot && L[h].slot == slot && (d < 0 || L[h].dom == d))
+      lua_destroy(h, how);
+}
+
+static void op_lua(void)
+{
+  unsigned k = u8();
+  unsigned how = k >> 4;
+  int h;
+  switch (k % 6) {
+  case 0: {
+    int slot = pick_slot(1), d = pick_domain();
+    size_t cap = (k & 8) ? 0 : 64 + (size_t)u16() * 8;
+    int free_h = -1;
+    for (int i = 0; i < NLUA; i++)
+      if (!L[i].used_slot) { free_h = i; break; }
+    if (slot < 0 || free_h < 0)
+      return;
+    tsheap_lua_heap *lh = NULL;
+    if ((k & 0x70) == 0x70) {
+      EXPECT_STATUS(tsheap_lua_heap_create(S[slot].st, (tsheap_domain)d, cap, NULL),
+                    BIT(TSHEAP_E_INVAL) | (S[slot].orphan ? BIT(TSHEAP_E_NOT_OWNER) : 0), "lua_heap_create(NULL out)");
+      EXPECT_STATUS(tsheap_lua_heap_create(NULL, (tsheap_domain)d, cap, &lh), BIT(TSHEAP_E_INVAL), "lua_heap_create(NULL)");
+      EXPECT_STATUS(tsheap_lua_heap_create(S[slot].st, (tsheap_domain)NDOM, cap, &lh),
+                    BIT(TSHEAP_E_DOMAIN) | (S[slot].orphan ? BIT(TSHEAP_E_NOT_OWNER) : 0), "lua_heap_create(bad domain)");
+      EXPECT_STATUS(tsheap_lua_heap_destroy(NULL), BIT(TSHEAP_E_INVAL), "lua_heap_destroy(NULL)");
+      EXPECT(tsheap_lua_heap_used(NULL) == 0, "tsheap_lua_heap_used(NULL) != 0");
+      return;
+    }
+    tsheap_status s = tsheap_lua_heap_create(S[slot].st, (tsheap_domain)d, cap, &lh);
+    tr("lua_heap_create(slot %d, domain %d, cap %zu) -> %s", slot, d, cap, sname(s));
+    EXPECT_STATUS(s, expect_state_domain(slot, d), "tsheap_lua_heap_create");
+    if (s != TSHEAP_OK)
+      return;
+    L[free_h] = (mlua){ lh, 1, slot, d, cap, 0 };
+    check_lua_used(free_h);
+    return;
+  }
+  case 1:
+  case 2: {
+    if ((h = pick_lua()) < 0 || !room_for_block())
+      return;
+    size_t nsize = gen_size();
+    size_t tag = u8() % 9;   /* Lua 5.4 passes the type of a new object as osize */
+    void *p = call_lua_alloc(L[h].h, NULL, tag, nsize, how);
+    int refuse = nsize == 0 || (L[h].cap != 0 && nsize > L[h].cap - L[h].used);
+    tr("lua_alloc(heap %d, NULL, %zu, %zu) -> %p (used %zu cap %zu)", h, tag, nsize, p, L[h].used, L[h].cap);
+    if (refuse) {
+      EXPECT(p == NULL, "tsheap_lua_alloc(NULL, %zu) past the cap (%zu used of %zu) or of size 0 gave %p", nsize,
+             L[h].used, L[h].cap, p);
+    } else {
+      EXPECT(p != NULL, "tsheap_lua_alloc(NULL, %zu) within the cap failed", nsize);
+      add_block(p, nsize, 1, L[h].slot, L[h].dom, 0, "lua_alloc", how);
+      blk[nblk - 1].lua = h;
+      L[h].used += nsize;
+      count_alloc(L[h].slot, L[h].dom, 1, 0);
+    }
+    check_lua_used(h);
+    return;
+  }
+  case 3:
+  case 4: {
+    if ((h = pick_lua()) < 0)
+      return;
+    int i = pick_lua_block(h);
+    if (i < 0)
+      return;
+    if (k % 6 == 4) {
+      tr("lua_alloc(heap %d, %p, %zu, 0)", h, (void *)blk[i].p, blk[i].size);
+      lua_free_block(i, how);
+      return;
+    }
+    mblock old = blk[i];
+    size_t nsize = gen_size();
+    if (nsize == 0)
+      nsize = 1;
+    check_block(&old, "before lua_alloc resizes it");
+    void *p = call_lua_alloc(L[h].h, old.p, old.size, nsize, how);
+    int refuse = nsize > old.size && L[h].cap != 0 && nsize - old.size > L[h].cap - L[h].used;
+    tr("lua_alloc(heap %d, %p, %zu, %zu) -> %p (used %zu cap %zu)", h, (void *)old.p, old.size, nsize, p, L[h].used,
+       L[h].cap);
+    if (refuse) {
+      EXPECT(p == NULL, "tsheap_lua_alloc growing past the cap gave %p", p);
+      check_block(&blk[i], "after a refused lua_alloc");
+    } else {
+      EXPECT(p != NULL, "tsheap_lua_alloc(%p, %zu -> %zu) failed", (void *)old.p, old.size, nsize);
+      size_t keep = old.size < nsize ? old.size : nsize;
+      if (keep && memcmp(p, pattern + old.seed, keep) != 0)
+        FAIL("tsheap_lua_alloc(%p, %zu -> %zu) = %p lost the contents", (void *)old.p, old.size, nsize, p);
+      remove_block(i);
+      add_block(p, nsize, 1, L[h].slot, L[h].dom, 0, "lua_alloc (resize)", how);
+      blk[nblk - 1].lua = h;
+      L[h].used = L[h].used - old.size + nsize;
+    }
+    check_lua_used(h);
+    return;
+  }
+  default: {
+    if ((h = pick_lua()) < 0)
+      return;
+    if (L[h].used != 0 && !(k & 8)) {
+      EXPECT_STATUS(tsheap_lua_heap_destroy(L[h].h), BIT(TSHEAP_E_INVAL), "tsheap_lua_heap_destroy of a heap in use");
+      tr("lua_heap_destroy(heap %d) in use: refused", h);
+      return;
+    }
+    tr("lua_heap_destroy(heap %d)", h);
+    lua_destroy(h, how);
+    return;
+  }
+  }
+}
+
 /* Free-threaded: releasing a discardable domain with live blocks retires its
  * arena for good.  Past the budget, free its blocks first. */
 static void before_release(int slot, int d, unsigned how)
@@ -1317,6 +1544,7 @@ static void op_end_domain(void)
   else
     want = BIT(TSHEAP_OK);
   if (want == BIT(TSHEAP_OK)) {
+    lua_teardown(slot, d, k);
     if (discard && pending_count(slot, d))
       helper_drain();   /* the helper must not free into a destroyed heap */
     if (!discard)
@@ -1355,6 +1583,7 @@ static void op_end_domain(void)
 static void end_state(int slot, unsigned how)
 {
   mstate *m = &S[slot];
+  lua_teardown(slot, -1, how);
   if (!m->orphan)
     for (int d = 0; d < NDOM; d++)
       before_release(slot, d, how);
@@ -1480,26 +1709,30 @@ static void op_orphan_thread(void)
   o.mask = u8() & TSHEAP_DOMAIN_ALL;
   o.want_create = FT && arenas_lent() + retired + popcount(o.mask) > ARENA_LIMIT ? TSHEAP_E_LIMIT : TSHEAP_OK;
   o.n = (int)(k % 9);
+  size_t planned = 0;
+  o.end_d = (k & 0x10) ? pick_domain() : -1;
+  o.end_discard = o.end_d >= 0 && (o.mask & BIT(o.end_d)) && (k & 0x20);
   for (int i = 0; i < o.n; i++) {
     o.a[i].d = pick_domain();
     o.a[i].fn = (int)(u8() % 3);
     o.a[i].size = gen_size();
-    if (FT && (o.mask & BIT(o.a[i].d))) {
+    if (FT && (o.mask & BIT(o.a[i].d)) && !(o.end_discard && o.end_d == o.a[i].d)) {
       /* Free-threaded: a thread that exits with live blocks in a discardable
-       * domain retires its arena; keep those domains empty. */
+       * domain retires its arena; keep those domains empty, unless the thread
+       * discards the domain first (its arena is then lent again, maybe to
+       * another thread). */
       o.a[i].d = -1;
       for (int d = 0; d < NDOM; d++)
         if (!(o.mask & BIT(d)))
           o.a[i].d = d;
     }
-    if (o.a[i].d < 0 || nblk + i >= MAX_BLOCKS || live_bytes + o.a[i].size > MAX_LIVE_BYTES) {
+    planned += o.a[i].size;
+    if (o.a[i].d < 0 || nblk + i >= MAX_BLOCKS || live_bytes + planned > MAX_LIVE_BYTES) {
       o.n = i;
       break;
     }
     o.a[i].seed = new_seed();
   }
-  o.end_d = (k & 0x10) ? pick_domain() : -1;
-  o.end_discard = o.end_d >= 0 && (o.mask & BIT(o.end_d)) && (k & 0x20);
   int slot = -1;
   for (int i = 0; i < NSLOTS; i++)
     if (!S[i].used) { slot = i; break; }
@@ -1522,9 +1755,9 @@ static void op_orphan_thread(void)
     EXPECT_STATUS(o.a[i].s, BIT(TSHEAP_OK), "allocation on a new thread");
     if (o.end_d == o.a[i].d && o.end_discard)
       continue;   /* freed by the discard */
+    if (o.a[i].size && memcmp(o.a[i].p, pattern + o.a[i].seed, o.a[i].size) != 0)
+      FAIL("block %p (size %zu) allocated by a thread that exited lost its contents", o.a[i].p, o.a[i].size);
     add_block(o.a[i].p, o.a[i].size, 1, -1, o.a[i].d, 0, "an allocation on a thread that exited", 0);
-    blk[nblk - 1].seed = o.a[i].seed;
-    memcpy(o.a[i].p, pattern + o.a[i].seed, o.a[i].size);
   }
   if (o.end_d >= 0)
     EXPECT_STATUS(o.got_end_d, BIT(TSHEAP_OK), "end_domain on a new thread");
@@ -1610,7 +1843,7 @@ static void op_errors(void)
   case 5: {
     /* realloc to an impossible size leaves the block alone */
     int i = pick_block();
-    if (i < 0)
+    if (i < 0 || blk[i].lua >= 0)
       break;
     size_t size = (k & 8) ? SIZE_MAX - 64 : (SIZE_MAX >> 1) + 1;
     check_block(&blk[i], "before realloc");
@@ -1699,6 +1932,38 @@ static void op_gil(void)
 /* ------------------------------------------------------------------ */
 /* one input                                                           */
 
+#if FT
+/* After every state ended, every arena that is not retired can be lent again,
+ * and no more: exactly ARENA_LIMIT - retired discardable domains can be
+ * created.  Fewer means an arena leaked during this input; more means a
+ * release with live blocks gave its arena back for reuse. */
+static void arena_audit(void)
+{
+  int need = ARENA_LIMIT - retired, got = 0, n = 0;
+  tsheap_state *tmp[ARENA_LIMIT / 3 + 2];
+  tsheap_status s = TSHEAP_OK, extra = TSHEAP_OK;
+  while (got < need) {
+    int k = need - got >= 3 ? 3 : need - got;
+    s = tsheap_state_create((1u << k) - 1, &tmp[n]);
+    if (s != TSHEAP_OK)
+      break;
+    n++;
+    got += k;
+  }
+  tsheap_state *x = NULL;
+  if (s == TSHEAP_OK)
+    extra = tsheap_state_create(TSHEAP_DOMAIN_BIT(0), &x);
+  for (int i = 0; i < n; i++)
+    EXPECT_STATUS(tsheap_state_end(tmp[i]), BIT(TSHEAP_OK), "arena audit: tsheap_state_end");
+  if (x != NULL && extra == TSHEAP_OK)
+    EXPECT_STATUS(tsheap_state_end(x), BIT(TSHEAP_OK), "arena audit: tsheap_state_end");
+  EXPECT(s == TSHEAP_OK, "after every state ended, only %d of the %d arenas not retired could be lent (%s): an arena "
+         "leaked during this input", got, need, sname(s));
+  EXPECT(extra == TSHEAP_E_LIMIT, "with %d arenas lent and %d retired, one more discardable domain gave %s, not "
+         "E_LIMIT: a release that left live blocks gave its arena back", need, retired, sname(extra));
+}
+#endif
+
 static void cleanup(void)
 {
   opname = "cleanup";
@@ -1708,6 +1973,7 @@ static void cleanup(void)
   for (int s = 0; s < NSLOTS; s++) {
     if (!S[s].used)
       continue;
+    lua_teardown(s, -1, (unsigned)s);
     if (!S[s].orphan)
       for (int d = 0; d < NDOM; d++)
         if ((S[s].open & S[s].disc & BIT(d))) {
@@ -1726,6 +1992,9 @@ static void cleanup(void)
   for (int i = nblk - 1; i >= 0; i--)
     free_block(i, (unsigned)i, "at cleanup");
   EXPECT(live_bytes == 0, "model: %zu bytes left", live_bytes);
+#if FT && !defined(TSHEAP_FUZZ_NO_AUDIT)
+  arena_audit();
+#endif
 #ifdef HAVE_ARENA_TOTALS
   arena_totals t;
   tsheap_gil_acquire();
@@ -1749,7 +2018,8 @@ static const struct { opfn fn; const char *name; } ops[] = {
   { op_end_domain, "end_domain" }, { op_end_state, "end_state" },  { op_create, "create" },
   { op_probe, "probe" },           { op_orphan_thread, "thread" }, { op_errors, "errors" },
   { op_errors, "errors" },         { op_block_size, "block_size" }, { op_gil, "gil" },
-  { op_bulk_alloc, "bulk_alloc" }, { op_bulk_free, "bulk_free" },
+  { op_bulk_alloc, "bulk_alloc" }, { op_bulk_free, "bulk_free" }, { op_lua, "lua" },
+  { op_lua, "lua" },
 };
 #define NOPS (sizeof ops / sizeof ops[0])
 
@@ -1782,6 +2052,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   next_seed = 0;
   cur = -1;
   memset(S, 0, sizeof S);
+  memset(L, 0, sizeof L);
   opno = 0;
   opname = "start";
   EXPECT(tsheap_state_current() == NULL, "a state is current at the start of an input");

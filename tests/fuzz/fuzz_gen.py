@@ -24,8 +24,11 @@ deterministic for a given --seed and --iterations.  Every file under
 tests/fuzz/regressions/gen/ is replayed first, unmutated.
 
 usage: fuzz_gen.py [--iterations N] [--seed S] [--save DIR] [--lua LUA] [--cc CC] [-v]
-Prints "gen: N iterations: V valid, E error, C crash, H hang, P partial" and
-ends with "N passed, N failed"; exits 1 on any failure.
+A failure whose signature (where the traceback starts, or its kind) matches
+a regression spec that still fails is counted as a hit of that known bug, not
+as a new failure; the replay itself still fails.  Valid outputs must also
+compile as C11 (--cc, default cc; '' to skip).  Prints a summary and ends with
+"N passed, N failed"; exits 1 on any failure.
 """
 import argparse
 import glob
@@ -208,14 +211,25 @@ def files_under(d):
 
 
 def signature(outcome, detail):
-    """What identifies a failure for deduplication: where a traceback starts, or the kind."""
+    """What identifies a failure for deduplication: where a traceback starts, or its kind."""
+    def norm(text):
+        text = re.sub(r"(['\u2018\u2019\"]).*?(['\u2018\u2019\"])", "Q", text)
+        return re.sub(r"0x[0-9a-f]+|\d+", "N", text).strip()[:80]
     if outcome == "crash":
         m = re.search(r"lua[0-9.]*: (?:[^\s:]*/)?([\w.-]+\.lua|tsheap-gen):(\d+):", detail)
         if m:
             return "traceback at %s:%s" % (m.group(1), m.group(2))
-        if "not one" in detail and re.search(r":\d+: error: ", detail):
+        m = re.search(r"lua[0-9.]*: (.*)", detail)
+        if m and "traceback" in detail:
+            return "traceback: " + norm(m.group(1))
+        if detail.startswith("exit 1 but stderr is not one") and re.search(r":\d+: error: ", detail):
             return "multi-line error message"
-        return "crash: " + detail.split("\n")[0][:60]
+        if detail.startswith("--check"):
+            return "nondeterministic output (--check disagrees with the run before)"
+        return "crash: " + norm(detail.split("\n")[0])
+    if outcome == "invalid-c":
+        m = re.search(r"error: (.*)", detail)
+        return "invalid C: " + norm(m.group(1) if m else detail.split("\n")[0])
     return outcome
 
 
@@ -377,6 +391,8 @@ def main():
     print("gen: %d replays (%d failing); %d iterations (seed %d): %s; C compiler: %s" % (
         replays, replay_failed, a.iterations, a.seed, ", ".join("%d %s" % (counts[k], k) for k in SUMMARY_KEYS),
         cc or "none"))
+    print("gen-result: replays_passed=%d replays_failed=%d new_failures=%d" % (
+        replays - replay_failed, replay_failed, failed - replay_failed))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
