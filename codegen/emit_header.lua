@@ -46,6 +46,11 @@ local function emit_inline(b, m, f)
     b.emit("    return %s_ft_refused(%s);", P, d)
     local call = string.format("%s_mi.%s(ts_heap%s)", P, HEAP_OPS[op].entry,
                                #rest > 0 and ", " .. table.concat(rest, ", ") or "")
+    if op == "malloc_aligned" then
+      -- mimalloc's aligned fast path takes 0 for a power of two
+      b.emit("  if (%s_UNLIKELY(%s == 0))", U, rest[2])
+      b.emit("    return %s_ft_failed(%s);", P, HEAP_OPS[op].fail(rest))
+    end
     if HEAP_OPS[op].fail then
       b.emit("  ts_block = %s;", call)
       b.emit("  if (%s_UNLIKELY(ts_block == NULL))", U)

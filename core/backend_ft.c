@@ -201,6 +201,35 @@ void backend_fork_prepare(void) {}
 void backend_fork_parent(void) {}
 void backend_fork_child(void) {}
 
+/* ---- realloc: into the named domain, wherever the block lives ---- */
+
+/* mi_heap_realloc keeps a block in place when it fits, even in another heap;
+ * a block that moves to another domain must leave its old heap, or a
+ * discard of that heap would free it under its holder. */
+void *tsheap__ft_realloc(tsheap_domain d, void *block, size_t size)
+{
+  tsheap_state *st = backend_current();
+  if (st == NULL || st->fast.heap[d] == NULL)
+    return tsheap__ft_refused(d);
+  mi_heap_t *heap = st->fast.heap[d];
+  void *p;
+  if (block == NULL || mi_heap_contains_block(heap, block)) {
+    p = mi_heap_realloc(heap, block, size);
+  } else {
+    p = mi_heap_malloc(heap, size);
+    if (p != NULL) {
+      size_t old = mi_usable_size(block);
+      memcpy(p, block, old < size ? old : size);
+      mi_free(block);
+    }
+  }
+  if (p == NULL)
+    return tsheap__fail_ptr(TSHEAP_E_NOMEM);
+  if (TSHEAP_DOMAIN_COUNTED(d))
+    st->fast.count[d]++;
+  return p;
+}
+
 /* ---- the inline fast paths' slow ends ---- */
 
 void *tsheap__ft_refused(tsheap_domain d)

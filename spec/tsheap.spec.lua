@@ -148,7 +148,7 @@ func { name = "realloc", returns = { "void *", kind = "pointer" }, thread = "own
   gil = "held",
   params = { { "tsheap_domain", "domain" }, { "void *", "block", nullable = true, ownership = "transfer" },
              { "size_t", "size" } },
-  impl = { ft = "inline:realloc", gil = "tsheap__gil_realloc" },
+  impl = { ft = "tsheap__ft_realloc", gil = "tsheap__gil_realloc" },
   doc = "Resize a block into the current state's heap of a domain; on failure the block is untouched." }
 
 func { name = "malloc_aligned", returns = { "void *", kind = "pointer" }, thread = "owner", since = "0.1.0",

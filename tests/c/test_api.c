@@ -283,6 +283,40 @@ static void test_end_domain(void)
   CHECK_STATUS(tsheap_state_end(st), TSHEAP_OK);
 }
 
+/* A block realloc'd into another domain leaves its old heap: discarding the
+ * old domain must not free it, even when it fit in place. */
+static void test_realloc_moves_domain(void)
+{
+  tsheap_state *st;
+  CHECK_STATUS(tsheap_state_create(TSHEAP_DOMAIN_BIT(TSHEAP_DOMAIN_OBJECT), &st), TSHEAP_OK);
+  GIL_TAKE();
+  unsigned char *p = tsheap_malloc(TSHEAP_DOMAIN_OBJECT, 81);
+  CHECK(p != NULL);
+  unsigned char *q = tsheap_realloc(TSHEAP_DOMAIN_RAW, p, 56);   /* smaller: it would fit in place */
+  CHECK(q != NULL);
+  fill(q, 56, 4);
+  GIL_DROP();
+  CHECK_STATUS(tsheap_state_end_domain(st, TSHEAP_DOMAIN_OBJECT, TSHEAP_END_MODE_DISCARD), TSHEAP_OK);
+  struct seen s;
+  memset(&s, 0, sizeof s);
+  s.n = 1;
+  s.want[0] = q;
+  CHECK_STATUS(tsheap_state_visit(st, TSHEAP_DOMAIN_RAW, visit_record, &s), TSHEAP_OK);
+  CHECK(s.hits[0] == 1);                 /* the raw domain has it */
+  tsheap_state *other;
+  CHECK_STATUS(tsheap_state_create(TSHEAP_DOMAIN_BIT(TSHEAP_DOMAIN_OBJECT), &other), TSHEAP_OK);
+  GIL_TAKE();
+  for (int i = 0; i < 100; i++) memset(tsheap_malloc(TSHEAP_DOMAIN_OBJECT, 81), 0xEE, 81);
+  CHECK(filled(q, 56, 4));               /* and nobody else was handed its memory */
+  tsheap_free(q);
+  CHECK_REFUSED(tsheap_malloc_aligned(TSHEAP_DOMAIN_RAW, 64, 0), TSHEAP_E_INVAL);
+  GIL_DROP();
+  CHECK_STATUS(tsheap_state_end_domain(other, TSHEAP_DOMAIN_OBJECT, TSHEAP_END_MODE_DISCARD), TSHEAP_OK);
+  CHECK_STATUS(tsheap_state_end(other), TSHEAP_OK);
+  CHECK_STATUS(tsheap_state_switch(st), TSHEAP_OK);
+  CHECK_STATUS(tsheap_state_end(st), TSHEAP_OK);
+}
+
 struct foreign {
   tsheap_state *st;
   void *block;
@@ -359,6 +393,8 @@ int main(void)
   test_bad_domain();
   test_switch(st);
   test_end_domain();
+  CHECK(tsheap_state_current() == NULL);
+  test_realloc_moves_domain();
   CHECK(tsheap_state_current() == NULL);
   CHECK_STATUS(tsheap_state_switch(st), TSHEAP_OK);
   test_foreign(st);
