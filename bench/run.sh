@@ -4,9 +4,10 @@
 # tree) if it has no libraries yet, builds the harness once per peer, runs
 # each workload BENCH_REPS times (default 5) with the peers interleaved in
 # every repetition, then writes bench/results/report.md (medians, ratios,
-# targets) and bench/results/*.svg.  BENCH_QUICK=1 runs everything tiny, once:
-# a smoke test of the suite, not a measurement.  Each repetition first waits
-# up to BENCH_QUIET_WAIT seconds (30; 0 when quick) for a quiet machine.
+# targets) and bench/results/*.svg.  BENCH_QUICK=1 runs everything tiny,
+# once, into bench/results/quick/: a smoke test, not a measurement.  Each
+# repetition first waits up to BENCH_QUIET_WAIT seconds (30; 0 when quick)
+# for a quiet machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -69,6 +70,7 @@ else
 fi
 peers="glibc mimalloc mi_heap jemalloc tcmalloc pymalloc tsheap-ft tsheap-gil"
 results=$here/results
+[[ $quick == 1 ]] && results=$here/results/quick   # a smoke test leaves the real report alone
 mkdir -p "$results"
 raw=$results/raw.tsv
 : >"$raw"
