@@ -48,10 +48,6 @@ source "$here/deps.sh"
 bench_install_deps
 if [[ ! -e $build/libtsheapt.so || ! -e $build/libtsheap.so ]]; then
   echo "== building tsheap in $build"
-  # shellcheck source=tests/deps.sh
-  source "$root/tests/deps.sh"
-  # shellcheck disable=SC2119  # no packages of our own to add
-  tsheap_install_deps
   cmake -S "$root" -B "$build" >/dev/null
   cmake --build "$build" -j2 >/dev/null
 fi
