@@ -20,9 +20,21 @@
 tsheap__ft_fast backend_ft_no_state;   /* zero: every heap NULL, threshold 0 */
 __thread tsheap__ft_fast *tsheap__ft_current TSHEAP__TLS_MODEL = &backend_ft_no_state;
 
+/* mimalloc 2.0.9 serves an aligned request whose size is a multiple of the
+ * alignment from the plain size class, taking such blocks to be aligned.  It
+ * guarantees that only up to 128 B: the first page of a segment starts after
+ * the segment's header, and a 256 B block there may sit 128 B off.  One byte
+ * more sends the request through the path that checks the address. */
+static void *heap_malloc_aligned(mi_heap_t *heap, size_t size, size_t alignment)
+{
+  if (alignment > 16 && size > 128 && size < SIZE_MAX && (size & (alignment - 1)) == 0)
+    size++;
+  return mi_heap_malloc_aligned(heap, size, alignment);
+}
+
 const tsheap__ft_mi tsheap__mi = {
   mi_heap_malloc, mi_heap_zalloc, mi_heap_mallocn, mi_heap_calloc,
-  mi_heap_realloc, mi_heap_malloc_aligned, mi_free, mi_usable_size,
+  mi_heap_realloc, heap_malloc_aligned, mi_free, mi_usable_size,
 };
 
 /* ---- the arena pool ---- */

@@ -215,7 +215,8 @@ func { name = "state_visit", returns = { "tsheap_status", kind = "status" }, thr
   impl = { ft = "tsheap__state_visit", gil = "tsheap__state_visit" },
   doc = [[Call visitor for every live block of a domain, on the owner's thread only: mimalloc
 lets no other thread walk a heap while its owner runs.  The visitor must not allocate or free
-in that domain.]] }
+in that domain.  The free-threaded build reports a block asked with an alignment above 16 as
+the mimalloc block that holds it: at or below its address, with a size that covers it.]] }
 
 -- Lua: a lua_Alloc on a state's domain, for lua_newstate(tsheap_lua_alloc, heap).
 

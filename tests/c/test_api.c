@@ -182,6 +182,57 @@ static void test_stats_visit(tsheap_state *st, tsheap_domain d)
   CHECK_STATUS(tsheap_state_visit(NULL, d, visit_record, &s), TSHEAP_E_INVAL);
 }
 
+/* Over-aligned blocks, sizes a multiple of the alignment included (mimalloc
+ * 2.0.9 took those to be aligned by their size class, and 256 B ones in a
+ * segment's first page were not).  A visit reports each exactly, or in the
+ * free-threaded build as the mimalloc block that holds it. */
+enum { ALIGNED_MAX = 400 };
+struct aligned_seen {
+  char *block[ALIGNED_MAX];
+  size_t size[ALIGNED_MAX];
+  int hits[ALIGNED_MAX];
+  int n;
+};
+
+static int visit_aligned(void *block, size_t size, void *arg)
+{
+  struct aligned_seen *s = arg;
+  char *start = block;
+  for (int i = 0; i < s->n; i++) {
+    int exact = s->block[i] == start && size >= s->size[i];
+    int held = start < s->block[i] && s->block[i] + s->size[i] <= start + size;
+    if (exact || (FREE_THREADED && held))
+      s->hits[i]++;
+  }
+  return 0;
+}
+
+static void test_aligned(tsheap_state *st, tsheap_domain d)
+{
+  static struct aligned_seen s;
+  memset(&s, 0, sizeof s);
+  GIL_TAKE();
+  for (size_t a = 32; a <= 4096; a *= 2)
+    for (size_t size = a / 2; size <= 4096 && s.n + 8 <= ALIGNED_MAX; size = size < a ? a : size * 2)
+      for (int k = 0; k < 8; k++) {
+        char *p = tsheap_malloc_aligned(d, size, a);
+        CHECK(p != NULL && (uintptr_t)p % a == 0);
+        if (p == NULL)
+          continue;
+        CHECK(tsheap_block_size(p) >= size);
+        memset(p, 0x5a, size);
+        s.block[s.n] = p;
+        s.size[s.n++] = size;
+      }
+  GIL_DROP();
+  CHECK(s.n > 100);
+  CHECK_STATUS(tsheap_state_visit(st, d, visit_aligned, &s), TSHEAP_OK);
+  for (int i = 0; i < s.n; i++) CHECK(s.hits[i] == 1);
+  GIL_TAKE();
+  for (int i = 0; i < s.n; i++) tsheap_free(s.block[i]);
+  GIL_DROP();
+}
+
 static void test_counters(tsheap_state *st, tsheap_domain d, int counted)
 {
   tsheap_domain_stats stats;
@@ -387,6 +438,7 @@ int main(void)
   for (int d = 0; d < TSHEAP_DOMAIN_COUNT; d++) {
     test_alloc((tsheap_domain)d);
     test_stats_visit(st, (tsheap_domain)d);
+    test_aligned(st, (tsheap_domain)d);
     test_counters(st, (tsheap_domain)d, (int)TSHEAP_DOMAIN_COUNTED(d));
     test_explicit(st, (tsheap_domain)d);
   }

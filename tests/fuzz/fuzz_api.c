@@ -11,8 +11,9 @@
  *     discard and every visit; blocks must not overlap, must be aligned as
  *     documented and have tsheap_block_size() >= their size;
  *   - tsheap_state_visit reports exactly the model's live blocks of that state
- *     and domain, once each, with a size >= the block's; a visitor that returns
- *     nonzero stops the walk;
+ *     and domain, once each, with a size >= the block's (free-threaded build: a
+ *     block asked with an alignment above 16 as the mimalloc block holding
+ *     it); a visitor that returns nonzero stops the walk;
  *   - tsheap_state_stats: live_blocks equals the model's count, live_bytes is
  *     at least the requested bytes, allocations matches the counter of counted
  *     domains (0 elsewhere), threshold as set;
@@ -124,24 +125,6 @@ static void tr(const char *fmt, ...)
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fprintf(stderr, "\n");
-}
-
-/* Known bugs: TSHEAP_FUZZ_SKIP="id1,id2" makes the harness stop generating
- * what triggers them, so that a campaign can look past a bug that is not
- * fixed yet.  run.sh sets it from the regression inputs that still fail (a
- * file's id is its name up to the first '.'), and only for the campaigns: the
- * regression replays themselves always run with every check. */
-static const char *skip_list;
-
-static int skip_bug(const char *id)
-{
-  if (skip_list == NULL)
-    return 0;
-  size_t n = strlen(id);
-  for (const char *s = skip_list; (s = strstr(s, id)) != NULL; s += n)
-    if ((s == skip_list || s[-1] == ',') && (s[n] == ',' || s[n] == '\0'))
-      return 1;
-  return 0;
 }
 
 static const char *sname(tsheap_status s)
@@ -847,10 +830,6 @@ static void op_alloc(void)
     size = count * esize;
   } else if (fn == F_ALIGNED) {
     align = gen_align();
-    /* known bug: the free-threaded build misaligns a power-of-two size of
-     * 256..1024 B asked with an alignment from 256 up to the size */
-    if (FT && align > 128 && size >= align && size <= 1024 && (size & (size - 1)) == 0 && skip_bug("ft-aligned-small"))
-      size++;
   }
   if (!room_for_block())
     return;
@@ -986,13 +965,6 @@ static void op_realloc(void)
   unsigned how = u8();
   if (i < 0 || blk[i].lua >= 0)
     return;
-  if (FT && skip_bug("ft-realloc-domain")) {
-    /* known bug: a free-threaded realloc that fits in place leaves the block in
-     * its old heap; realloc only within the block's own state and domain */
-    if (blk[i].slot < 0 || blk[i].slot != cur)
-      return;
-    d = blk[i].dom;
-  }
   mblock old = blk[i];
   check_block(&old, "before realloc");
   tsheap_status want = expect_current_alloc(d);
@@ -1097,6 +1069,12 @@ typedef struct {
   int allow_pending;
 } vctx;
 
+/* Whether a block reported at start with size holds the n bytes at p. */
+static int holds(const void *start, size_t size, uintptr_t p, size_t n)
+{
+  return p > (uintptr_t)start && p - (uintptr_t)start <= size && n <= size - (p - (uintptr_t)start);
+}
+
 static int visitor(void *block, size_t size, void *arg)
 {
   vctx *v = arg;
@@ -1113,12 +1091,12 @@ static int visitor(void *block, size_t size, void *arg)
     check_block(b, "seen by a visit");
   } else {
     int ok = 0;
-    if (skip_bug("ft-visit-aligned")) {
-      /* known bug: the free-threaded visit reports an over-aligned block at
-       * the start of mimalloc's block, not at the address the caller got */
+    if (FT) {
+      /* documented: the free-threaded visit reports a block asked with an
+       * alignment above 16 as mimalloc's block that holds it */
       for (int jj = 0; jj < v->n && !ok; jj++) {
         const mblock *b = &blk[sorted[jj].idx];
-        if (!seen[jj] && b->align > 16 && sorted[jj].p > (uintptr_t)block && sorted[jj].p < (uintptr_t)block + size) {
+        if (!seen[jj] && b->align > 16 && holds(block, size, sorted[jj].p, b->size)) {
           seen[jj] = 1;
           check_block(b, "seen by a visit");
           return v->stop_after > 0 && v->calls >= v->stop_after;
@@ -1128,8 +1106,7 @@ static int visitor(void *block, size_t size, void *arg)
     if (v->allow_pending)
       for (int i = 0; i < npend && !ok; i++)
         ok = pend[i].slot == v->slot && pend[i].dom == v->d &&
-             (pend[i].p == block || (skip_bug("ft-visit-aligned") && (uintptr_t)pend[i].p > (uintptr_t)block &&
-                                     (uintptr_t)pend[i].p < (uintptr_t)block + size));
+             (pend[i].p == block || (FT && holds(block, size, (uintptr_t)pend[i].p, 0)));
     if (!ok) {
       const char *where = "no live block";
       for (int i = 0; i < nblk; i++)
@@ -1790,8 +1767,6 @@ static void op_errors(void)
     size_t al = (k & 8) ? 0 : (k & 16) ? 24 : 3 + ((size_t)u8() << 4);
     if (al && (al & (al - 1)) == 0)
       al = 3;
-    if (al == 0 && skip_bug("ft-aligned-zero"))
-      al = 24;   /* known bug: the free-threaded build takes alignment 0 for a power-of-two size up to 1 KiB */
     poison_last_error();
     p = call_alloc(F_ALIGNED, (tsheap_domain)d, 64, al, NULL, how);
     tr("malloc_aligned(domain %d, 64, %zu) -> %p %s", d, al, p, sname(tsheap_last_error()));
@@ -2035,7 +2010,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     x ^= x << 17;
     pattern[i] = (unsigned char)(x >> 24) | 1;   /* never zero: zeroing shows */
   }
-  skip_list = getenv("TSHEAP_FUZZ_SKIP");
   const char *t = getenv("TSHEAP_FUZZ_TRACE");
   trace = t != NULL && *t && *t != '0';
   return 0;
