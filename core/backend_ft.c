@@ -58,16 +58,22 @@ static int pool_len;
 static unsigned long pool_clock;
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int arena_borrow(void)
+/* The free arena returned longest ago, or a new one; -1 when none is left
+ * (TSHEAP_E_LIMIT) or there is no memory for a new one (TSHEAP_E_NOMEM). */
+static int arena_borrow(tsheap_status *why)
 {
   int slot = -1;
+  *why = TSHEAP_E_LIMIT;
   pthread_mutex_lock(&pool_lock);
   for (int i = 0; i < pool_len; i++)
     if (pool[i].use == SLOT_FREE && (slot < 0 || pool[i].returned < pool[slot].returned))
       slot = i;
-  if (slot < 0 && pool_len < ARENA_MAX &&
-      mi_reserve_os_memory_ex(ARENA_SIZE, false, false, true, &pool[pool_len].id) == 0)
-    slot = pool_len++;
+  if (slot < 0 && pool_len < ARENA_MAX) {
+    if (mi_reserve_os_memory_ex(ARENA_SIZE, false, false, true, &pool[pool_len].id) == 0)
+      slot = pool_len++;
+    else
+      *why = TSHEAP_E_NOMEM;
+  }
   if (slot >= 0)
     pool[slot].use = SLOT_LENT;
   pthread_mutex_unlock(&pool_lock);
@@ -101,15 +107,32 @@ static void register_handler(void) { mi_register_error(on_mimalloc_error, NULL);
 
 /* ---- the backend contract ---- */
 
+/* A thread whose mimalloc could not set itself up (no memory for its thread
+ * data) keeps mimalloc's empty heap, and mi_heap_new crashes there in 2.0.9;
+ * mi_malloc retries the setup and fails cleanly. */
+static int thread_ready(void)
+{
+  static __thread int ready;
+  if (!ready) {
+    void *probe = mi_malloc(1);
+    mi_free(probe);
+    ready = probe != NULL;
+  }
+  return ready;
+}
+
 tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
 {
   pthread_once(&handler_once, register_handler);
+  if (!thread_ready())
+    return TSHEAP_E_NOMEM;
   mi_heap_t *heap;
   int slot = -1;
   if (discardable) {
-    slot = arena_borrow();
+    tsheap_status why;
+    slot = arena_borrow(&why);
     if (slot < 0)
-      return TSHEAP_E_LIMIT;
+      return why;
     heap = mi_heap_new_in_arena(pool[slot].id);
   } else {
     heap = mi_heap_new();

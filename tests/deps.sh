@@ -1,6 +1,6 @@
 # deps.sh - install what building and testing tsheap needs, from Debian 12.
 # Sourced by the README's commands; a no-op when everything is present.
-TSHEAP_DEPS="cmake make gcc g++ clang pkg-config lua5.4 liblua5.4-dev luajit libluajit-5.1-dev libmimalloc-dev swig python3-dev valgrind diffutils man-db"
+TSHEAP_DEPS="cmake make gcc g++ clang libclang-rt-14-dev pkg-config lua5.4 liblua5.4-dev luajit libluajit-5.1-dev libmimalloc-dev swig python3-dev valgrind diffutils man-db"
 tsheap_install_deps() {
   local missing=""
   for p in $TSHEAP_DEPS "$@"; do
