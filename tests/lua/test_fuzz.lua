@@ -2,11 +2,15 @@
 -- valid and invalid mixed, with a fixed seed.  Every call is made under
 -- pcall; the run must end without a crash, and with every open domain of
 -- every open state back to zero live blocks once the blocks are freed.
+-- Some calls start threads that run the same fuzzer at once (with "nested"
+-- as a fourth argument: it returns its failures instead of exiting).
 local T = require "check"
 local check = T.check
 local name = arg[1] or "tsheap"
 local calls = tonumber(arg[2]) or 5000
 local seed = tonumber(arg[3]) or 20261123
+local nested = arg[4] == "nested"
+local script = debug.getinfo(1, "S").source:sub(2)
 local t = require(name)
 
 -- a PRNG that gives the same numbers on Lua 5.4 and LuaJIT
@@ -20,6 +24,7 @@ local domains = { "raw", "object", "gc", 0, 1, 2, "none", 7, -1, 1.5, {}, nil }
 local sizes = { 0, 1, 8, 16, 100, 512, 513, 4096, 100000, -1, 2.5, 1e300, 2 ^ 60, "big", nil, true }
 local modes = { "release", "discard", "explode", 1 }
 local states, blocks, hosts = {}, {}, {}
+if nested then states[1] = t.state_create() end
 
 local ops = {
   function() states[#states + 1] = t.state_create(rand(3) == 1 and { pick(domains) } or nil) end,
@@ -46,13 +51,20 @@ local ops = {
   function() pick(hosts):close() end,
   function() blocks[rand(#blocks + 1)] = nil collectgarbage("step") end,
 }
+if not nested then
+  ops[#ops + 1] = function()
+    local r = t.run_threads(rand(3), "arg = { select(3, ...) } return dofile(arg[5])", name, 100, rand(1e6),
+                            "nested", script)
+    for i = 1, #r do check(r[i].error == nil and r[i].results[1] == 0, "fuzzing thread: " .. tostring(r[i].error)) end
+  end
+end
 
 local ok_calls, err_calls = 0, 0
 for _ = 1, calls do
   local ok = pcall(ops[rand(#ops)])
   if ok then ok_calls = ok_calls + 1 else err_calls = err_calls + 1 end
 end
-check(ok_calls > calls / 10 and err_calls > calls / 10, string.format("a mix: %d fine, %d refused", ok_calls, err_calls))
+check(nested or (ok_calls > calls / 10 and err_calls > calls / 10), string.format("a mix: %d fine, %d refused", ok_calls, err_calls))
 
 -- no leak: free what is still valid; every open domain is then empty
 for _, b in pairs(blocks) do if b:valid() then b:free() end end
@@ -68,5 +80,6 @@ for _, s in ipairs(states) do
     s:close()
   end
 end
+if nested then return T.failed end
 print(string.format("%d calls: %d fine, %d refused", calls, ok_calls, err_calls))
 T.done()
