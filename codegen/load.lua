@@ -47,9 +47,49 @@ SpecError.__index = SpecError
 SpecError.__tostring = function(e) return e.text end
 M.SpecError = SpecError
 
+-- An error is one line: control characters from the spec are shown escaped.
+local ESCAPES = { ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
 local function fail(file, line, fmt, ...)
-  error(setmetatable({ text = string.format("%s:%d: error: " .. fmt, file, line, ...) }, SpecError), 0)
+  local msg = string.format(fmt, ...):gsub("%c", function(c) return ESCAPES[c] or "\\" .. c:byte() end)
+  error(setmetatable({ text = string.format("%s:%d: error: %s", file, line, msg) }, SpecError), 0)
 end
+
+-- A value from the spec as a message shows it: never an address, which would
+-- change from run to run.
+local function show(v)
+  local t = type(v)
+  if t == "string" or t == "number" or t == "boolean" or t == "nil" then return tostring(v) end
+  return "<" .. t .. ">"
+end
+
+-- A table's keys as messages show them, in a fixed order.
+local function key_names(t)
+  local names = {}
+  for k in pairs(t) do names[#names + 1] = show(k) end
+  table.sort(names)
+  return names
+end
+
+-- A list the spec gives (values, fields, params, builds): absent, or a table
+-- whose items all have the Lua type item.
+local function list(file, line, v, what, item)
+  if v == nil then return {} end
+  local bad = type(v) ~= "table"
+  for _, x in ipairs(bad and {} or v) do bad = bad or type(x) ~= item end
+  if bad then fail(file, line, "%s must be a list of %ss", what, item) end
+  return v
+end
+
+-- Documentation and error messages are copied into C comments: a string that
+-- neither ends one nor opens one inside it (-Wcomment).
+local function comment_text(file, line, what, key, s)
+  if s == nil then return "" end
+  if type(s) ~= "string" or s:find("*/", 1, true) or s:find("/*", 1, true) then
+    fail(file, line, "%s: %s must be a string without '/*' or '*/'", what, key)
+  end
+  return s
+end
+local function doc_text(file, line, what, doc) return comment_text(file, line, what, "doc", doc) end
 
 -- A name the spec may give: a C identifier that does not start with '_'
 -- (the generator's own names do).
@@ -59,7 +99,7 @@ end
 
 local function version_num(file, line, v, what)
   local a, b, c = tostring(v):match("^(%d+)%.(%d+)%.(%d+)$")
-  if not a then fail(file, line, "%s '%s' is not MAJOR.MINOR.PATCH", what, tostring(v)) end
+  if not a then fail(file, line, "%s '%s' is not MAJOR.MINOR.PATCH", what, show(v)) end
   return tonumber(a) * 1000000 + tonumber(b) * 1000 + tonumber(c)
 end
 
@@ -79,10 +119,7 @@ local KEYS = {
 local function check_keys(file, line, what, t)
   if type(t) ~= "table" then fail(file, line, "%s expects a table", what) end
   local allowed = KEYS[what]
-  local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = tostring(k) end
-  table.sort(keys)
-  for _, k in ipairs(keys) do
+  for _, k in ipairs(key_names(t)) do
     local key = tonumber(k) or k
     if allowed[key] == nil then fail(file, line, "unknown key '%s' in %s", k, what) end
   end
@@ -113,7 +150,13 @@ local function run(file)
     local line, msg = perr:match(":(%d+): (.*)$")
     fail(file, tonumber(line) or 1, "%s", msg or perr)
   end
+  -- a spec only declares: one still running after this many instructions
+  -- would never end
+  debug.sethook(function()
+    fail(file, math.max(debug.getinfo(2, "l").currentline, 1), "the spec does not end: an endless loop?")
+  end, "", 10000000)
   local ok, rerr = pcall(chunk)
+  debug.sethook()
   if not ok then
     if getmetatable(rerr) == SpecError then error(rerr, 0) end
     local line, msg = tostring(rerr):match(":(%d+): (.*)$")
@@ -127,7 +170,7 @@ function M.load(file)
   local m = { file = file, domains = {}, errors = {}, types = {}, funcs = {}, builds = BUILDS }
   local seen = {}     -- every C-level name, to catch duplicates across kinds
   local function claim(line, kind, name)
-    if not is_ident(name) then fail(file, line, "%s name '%s' is not a C identifier", kind, tostring(name)) end
+    if not is_ident(name) then fail(file, line, "%s name '%s' is not a C identifier", kind, show(name)) end
     -- types and functions share C's ordinary namespace once prefixed; domain,
     -- error and enum constants are upper-cased
     local key = (kind == "type" or kind == "function") and "c:" .. name or kind .. ":" .. name:upper()
@@ -148,13 +191,18 @@ function M.load(file)
       if m.api then fail(file, d.line, "duplicate api declaration (first at line %d)", m.api.line) end
       local a = d.t
       for _, k in ipairs({ "name", "guard" }) do
-        if not is_ident(a[k]) then fail(file, d.line, "api %s '%s' is not a C identifier", k, tostring(a[k])) end
+        if not is_ident(a[k]) then fail(file, d.line, "api %s '%s' is not a C identifier", k, show(a[k])) end
+      end
+      -- -D<guard> turns every use of the word into 1: an upper-case start keeps
+      -- it off the C keywords and types and the lower-case names of the outputs
+      if not a.guard:match("^%u") then
+        fail(file, d.line, "api guard '%s' must start with an upper-case letter: it is a macro", a.guard)
       end
       if not (is_ident(a.prefix) and a.prefix:match("_$")) then
-        fail(file, d.line, "api prefix '%s' must be a C identifier ending in '_'", tostring(a.prefix))
+        fail(file, d.line, "api prefix '%s' must be a C identifier ending in '_'", show(a.prefix))
       end
       m.api = { name = a.name, prefix = a.prefix, version = a.version, guard = a.guard,
-                default_domain = a.default_domain, doc = a.doc or "", line = d.line,
+                default_domain = a.default_domain, doc = doc_text(file, d.line, "api", a.doc), line = d.line,
                 version_num = version_num(file, d.line, a.version, "api version") }
       m.api.major, m.api.minor, m.api.patch = a.version:match("^(%d+)%.(%d+)%.(%d+)$")
       m.P = a.prefix                        -- tsheap_
@@ -168,7 +216,8 @@ function M.load(file)
         fail(file, d.line, "domain name '%s' is reserved: the header defines %sDOMAIN_%s", d.t.name,
              m.U, d.t.name:upper())
       end
-      m.domains[#m.domains + 1] = { name = d.t.name, doc = d.t.doc, counted = d.t.counted == true,
+      local doc = doc_text(file, d.line, "domain '" .. d.t.name .. "'", d.t.doc)
+      m.domains[#m.domains + 1] = { name = d.t.name, doc = doc, counted = d.t.counted == true,
                                     index = #m.domains, line = d.line }
     elseif d.what == "error" then
       check_keys(file, d.line, "error", d.t)
@@ -176,11 +225,13 @@ function M.load(file)
       if type(d.t.message) ~= "string" or d.t.message:find('["\\\n]') then
         fail(file, d.line, "error '%s' needs a one-line message without quotes or backslashes", d.t.name)
       end
+      comment_text(file, d.line, "error '" .. d.t.name .. "'", "message", d.t.message)
       m.errors[#m.errors + 1] = { name = d.t.name, message = d.t.message, code = #m.errors + 1, line = d.line }
     elseif d.what == "type" then
       check_keys(file, d.line, "type", d.t)
       claim(d.line, "type", d.t.name)
-      m.types[#m.types + 1] = { raw = d.t, line = d.line, name = d.t.name, kind = d.t.kind, doc = d.t.doc }
+      m.types[#m.types + 1] = { raw = d.t, line = d.line, name = d.t.name, kind = d.t.kind, order = #m.types + 1,
+                                doc = doc_text(file, d.line, "type '" .. d.t.name .. "'", d.t.doc) }
     else
       check_keys(file, d.line, "func", d.t)
       claim(d.line, "function", d.t.name)
@@ -196,7 +247,7 @@ function M.load(file)
   local error_by_name = {}
   for _, e in ipairs(m.errors) do error_by_name[e.name] = e end
   if m.api.default_domain ~= nil and not domain_by_name[m.api.default_domain] then
-    fail(file, m.api.line, "undefined domain '%s' as default_domain", tostring(m.api.default_domain))
+    fail(file, m.api.line, "undefined domain '%s' as default_domain", show(m.api.default_domain))
   end
   m.default_domain = domain_by_name[m.api.default_domain or m.domains[1].name]
 
@@ -206,60 +257,94 @@ function M.load(file)
   ctypes[m.P .. "status"] = true
   ctypes[m.P .. "domain"] = true
   for _, t in ipairs(m.types) do ctypes[m.P .. t.name] = t end
-  local function check_ctype(line, ctype, what)
+  -- The header declares the spec's types in spec order, so a type's own
+  -- declaration (owner) names only those before it.  Without a '*' the type is
+  -- a value's, which must be complete: not void (but as a result), not opaque.
+  local function check_ctype(line, ctype, what, owner, result)
     if type(ctype) ~= "string" or ctype == "" then fail(file, line, "%s has no C type", what) end
+    local value = not ctype:find("*", 1, true)
     for word in ctype:gsub("%*", " "):gmatch("%S+") do
-      if not ctypes[word] then fail(file, line, "unknown C type '%s' in %s", word, what) end
+      local t = ctypes[word]
+      if not t then fail(file, line, "unknown C type '%s' in %s", word, what) end
+      if owner and t ~= true and t.order >= owner.order then
+        fail(file, line, "%s names '%s' before its declaration", what, word)
+      end
+      if value and ((word == "void" and not result) or (t ~= true and t.kind == "opaque")) then
+        fail(file, line, "%s has the incomplete type '%s': it needs a '*'", what, ctype)
+      end
     end
+  end
+
+  -- Names C and the header already give a meaning: a parameter, a field or an
+  -- implementation cannot take them (a parameter would hide a type or function).
+  local taken = {}
+  for k in pairs(KEYWORDS) do taken[k] = true end
+  for k in pairs(ctypes) do taken[k] = true end
+  for _, f in ipairs(m.funcs) do
+    for _, twin in ipairs({ "", "_nogil", "_checked" }) do taken[m.P .. f.name .. twin] = true end
+  end
+  -- A parameter's or a field's name, once in the list of owner (names).
+  local function check_var(line, what, name, names, owner)
+    if not is_ident(name) then fail(file, line, "%s name '%s' is not a C identifier", what, show(name)) end
+    if names[name] then fail(file, line, "duplicate %s '%s' in '%s'", what, name, owner) end
+    if taken[name] then fail(file, line, "%s name '%s' is a C or C++ keyword or a name of the header", what, name) end
+    names[name] = true
   end
 
   for _, t in ipairs(m.types) do
     local r, line = t.raw, t.line
     t.cname = m.P .. t.name
     if t.kind == "enum" then
-      if type(r.values) ~= "table" or #r.values == 0 then fail(file, line, "enum '%s' needs values", t.name) end
+      local values = list(file, line, r.values, "enum '" .. t.name .. "': values", "table")
+      if #values == 0 then fail(file, line, "enum '%s' needs values", t.name) end
       t.values = {}
       local names, nums = {}, {}
-      for _, v in ipairs(r.values) do
-        local n, num, doc = v[1], v[2], v[3]
-        if not is_ident(n) then fail(file, line, "enum value name '%s' is not a C identifier", tostring(n)) end
+      for _, v in ipairs(values) do
+        local n, num = v[1], v[2]
+        if not is_ident(n) then fail(file, line, "enum value name '%s' is not a C identifier", show(n)) end
         if names[n:upper()] then fail(file, line, "enum value '%s' of '%s' clashes with another", n, t.name) end
         if math.type(num) ~= "integer" then fail(file, line, "enum value '%s' needs an integer", n) end
         if nums[num] then fail(file, line, "duplicate enum number %d in '%s'", num, t.name) end
         names[n:upper()], nums[num] = true, true
-        t.values[#t.values + 1] = { name = n, value = num, doc = doc or "",
+        local doc = doc_text(file, line, "enum value '" .. n .. "' of '" .. t.name .. "'", v[3])
+        t.values[#t.values + 1] = { name = n, value = num, doc = doc,
                                     cname = m.U .. t.name:upper() .. "_" .. n:upper() }
       end
     elseif t.kind == "struct" then
-      if type(r.fields) ~= "table" or #r.fields == 0 then fail(file, line, "struct '%s' needs fields", t.name) end
+      local fields = list(file, line, r.fields, "struct '" .. t.name .. "': fields", "table")
+      if #fields == 0 then fail(file, line, "struct '%s' needs fields", t.name) end
       t.fields = {}
       local names = {}
-      for _, f in ipairs(r.fields) do
-        check_ctype(line, f[1], "field of '" .. t.name .. "'")
-        if not is_ident(f[2]) then fail(file, line, "field name '%s' is not a C identifier", tostring(f[2])) end
-        if names[f[2]] then fail(file, line, "duplicate field '%s' in '%s'", f[2], t.name) end
-        names[f[2]] = true
-        t.fields[#t.fields + 1] = { ctype = f[1], name = f[2], doc = f[3] or "" }
+      for _, f in ipairs(fields) do
+        check_ctype(line, f[1], "field of '" .. t.name .. "'", t)
+        check_var(line, "field", f[2], names, t.name)
+        local doc = doc_text(file, line, "field '" .. f[2] .. "' of '" .. t.name .. "'", f[3])
+        t.fields[#t.fields + 1] = { ctype = f[1], name = f[2], doc = doc }
       end
     elseif t.kind == "callback" then
-      check_ctype(line, r.returns, "callback '" .. t.name .. "'")
+      check_ctype(line, r.returns, "callback '" .. t.name .. "'", t, true)
       t.returns = r.returns
       t.params = {}
-      for _, p in ipairs(r.params or {}) do
-        check_ctype(line, p[1], "callback '" .. t.name .. "'")
-        if not is_ident(p[2]) then fail(file, line, "parameter name '%s' is not a C identifier", tostring(p[2])) end
+      local names = {}
+      for _, p in ipairs(list(file, line, r.params, "callback '" .. t.name .. "': params", "table")) do
+        check_ctype(line, p[1], "callback '" .. t.name .. "'", t)
+        check_var(line, "parameter", p[2], names, t.name)
         t.params[#t.params + 1] = { ctype = p[1], name = p[2] }
       end
     elseif t.kind ~= "opaque" then
-      fail(file, line, "type '%s' has unknown kind '%s'", t.name, tostring(t.kind))
+      fail(file, line, "type '%s' has unknown kind '%s'", t.name, show(t.kind))
     end
   end
+
+  -- Each build's implementations: one C prototype per name, so every function
+  -- that names one must pass it the same C types.
+  local impl_sigs = { ft = {}, gil = {} }
 
   local RET_KINDS = { status = true, pointer = true, value = true, void = true }
   for _, f in ipairs(m.funcs) do
     local r, line = f.raw, f.line
     f.cname = m.P .. f.name
-    f.doc = r.doc
+    f.doc = doc_text(file, line, "function '" .. f.name .. "'", r.doc)
     if r.thread ~= "owner" and r.thread ~= "any" then
       fail(file, line, "function '%s': thread must be \"owner\" or \"any\"", f.name)
     end
@@ -270,39 +355,37 @@ function M.load(file)
     end
     check_keys(file, line, "ret", r.returns)
     if not RET_KINDS[r.returns.kind] then
-      fail(file, line, "function '%s' has unknown return kind '%s'", f.name, tostring(r.returns.kind))
+      fail(file, line, "function '%s' has unknown return kind '%s'", f.name, show(r.returns.kind))
     end
-    check_ctype(line, r.returns[1], "return of '" .. f.name .. "'")
+    check_ctype(line, r.returns[1], "return of '" .. f.name .. "'", nil, true)
     f.ret = { ctype = r.returns[1], kind = r.returns.kind, nullable = r.returns.nullable == true }
     if f.ret.kind == "status" and f.ret.ctype ~= m.P .. "status" then
       fail(file, line, "function '%s' returns a status but its C type is '%s'", f.name, f.ret.ctype)
     end
     f.params = {}
     local pnames = {}
-    for _, p in ipairs(r.params or {}) do
+    for _, p in ipairs(list(file, line, r.params, "function '" .. f.name .. "': params", "table")) do
       check_keys(file, line, "param", p)
       check_ctype(line, p[1], "parameter of '" .. f.name .. "'")
-      if not is_ident(p[2]) then fail(file, line, "parameter name '%s' is not a C identifier", tostring(p[2])) end
-      if pnames[p[2]] then fail(file, line, "duplicate parameter '%s' in '%s'", p[2], f.name) end
-      if KEYWORDS[p[2]] then fail(file, line, "parameter name '%s' is a C or C++ keyword", p[2]) end
+      check_var(line, "parameter", p[2], pnames, f.name)
       if RESERVED_PARAMS[p[2]] or p[2]:match("^ts_") then
         fail(file, line, "parameter name '%s' is reserved for the generated stubs", p[2])
       end
-      pnames[p[2]] = true
       local dir = p.dir or "in"
       if dir ~= "in" and dir ~= "out" and dir ~= "inout" then
-        fail(file, line, "parameter '%s' has unknown dir '%s'", p[2], dir)
+        fail(file, line, "parameter '%s' has unknown dir '%s'", p[2], show(dir))
       end
       local own = p.ownership or "borrowed"
       if own ~= "borrowed" and own ~= "caller" and own ~= "transfer" then
-        fail(file, line, "parameter '%s' has unknown ownership '%s'", p[2], own)
+        fail(file, line, "parameter '%s' has unknown ownership '%s'", p[2], show(own))
       end
       local ptr = p[1]:find("%*") ~= nil
       if dir ~= "in" and not ptr then fail(file, line, "out parameter '%s' must be a pointer", p[2]) end
       local base = p[1]:gsub("const", ""):gsub("%*", ""):match("^%s*(.-)%s*$")
       local t = ctypes[base]
       f.params[#f.params + 1] = {
-        ctype = p[1], name = p[2], dir = dir, ownership = own, doc = p.doc or "",
+        ctype = p[1], name = p[2], dir = dir, ownership = own,
+        doc = doc_text(file, line, "parameter '" .. p[2] .. "' of '" .. f.name .. "'", p.doc),
         nullable = p.nullable == true, pointer = ptr,
         is_state = ptr and base == m.P .. "state" and select(2, p[1]:gsub("%*", "")) == 1,
         is_domain = not ptr and base == m.P .. "domain",
@@ -322,14 +405,18 @@ function M.load(file)
     end
     f.swig = r.swig ~= false
     -- builds and what implements the function in each
-    local claimed = r.builds or BUILDS
+    local claimed = list(file, line, r.builds or BUILDS, "function '" .. f.name .. "': builds", "string")
     f.builds = {}
     local valid = { ft = true, gil = true }
     for _, b in ipairs(claimed) do
-      if not valid[b] then fail(file, line, "function '%s' claims unknown build '%s'", f.name, tostring(b)) end
+      if not valid[b] then fail(file, line, "function '%s' claims unknown build '%s'", f.name, b) end
       f.builds[b] = true
     end
     if type(r.impl) ~= "table" then fail(file, line, "function '%s': impl must be a table", f.name) end
+    -- the C types the stubs pass an implementation, spaced alike
+    local sig = f.ret.ctype
+    for _, p in ipairs(f.params) do sig = sig .. ", " .. p.ctype end
+    sig = sig:gsub("%*", " * "):gsub("%s+", " ")
     f.impl = {}
     for _, b in ipairs(BUILDS) do
       local v = r.impl[b]
@@ -341,6 +428,17 @@ function M.load(file)
           if not INLINE_OPS[op] then fail(file, line, "function '%s' names unknown inline op '%s'", f.name, op) end
           f.impl[b] = { inline = op }
         elseif is_ident(v) then
+          -- the stub calls it by name, where the stub's parameters and locals
+          -- would hide it
+          if taken[v] or pnames[v] or RESERVED_PARAMS[v] then
+            fail(file, line, "function '%s': impl '%s' for %s is a name the generated C already uses", f.name, v, b)
+          end
+          local other = impl_sigs[b][v]
+          if other and other.sig ~= sig then
+            fail(file, line, "function '%s': impl '%s' for %s is also that of '%s' (line %d), with other C types",
+                 f.name, v, b, other.f.name, other.f.line)
+          end
+          impl_sigs[b][v] = other or { sig = sig, f = f }
           f.impl[b] = { fn = v }
         else
           fail(file, line, "function '%s': impl for %s is not a C identifier", f.name, b)
@@ -349,8 +447,8 @@ function M.load(file)
         fail(file, line, "function '%s' has an implementation for %s, a build it does not claim", f.name, b)
       end
     end
-    for k in pairs(r.impl) do
-      if not valid[k] then fail(file, line, "function '%s': impl names unknown build '%s'", f.name, tostring(k)) end
+    for _, k in ipairs(key_names(r.impl)) do
+      if not valid[k] then fail(file, line, "function '%s': impl names unknown build '%s'", f.name, k) end
     end
     f.both = f.builds.ft and f.builds.gil
     local op = f.impl.ft and f.impl.ft.inline
@@ -388,12 +486,16 @@ function M.load(file)
     if f.thread == "owner" and f.state_param then need_error("not_owner", "the owner check of '" .. f.name .. "'", f.line) end
     if f.abi then need_error("abi", "the ABI check of '" .. f.name .. "'", f.line) end
   end
-  local build_type
-  for _, t in ipairs(m.types) do if t.name == "build" then build_type = t end end
+  -- the types the stubs and their hooks name
+  local build_type = ctypes[m.P .. "build"]
   local bv = {}
   for _, v in ipairs(build_type and build_type.values or {}) do bv[v.name] = v.value end
   if not build_type or build_type.kind ~= "enum" or bv.gil ~= 1 or bv.free_threaded ~= 2 then
     fail(file, m.api.line, "the spec needs an enum type 'build' with values gil = 1 and free_threaded = 2")
+  end
+  local state_type = ctypes[m.P .. "state"]
+  if not state_type or state_type.kind ~= "opaque" then
+    fail(file, m.api.line, "the spec needs an opaque type 'state' for the thread states")
   end
 
   m.source_hash = hash.hex64(source)

@@ -21,7 +21,7 @@ for mode in generate check print; do
     print) args=(--print outputs) ;;
   esac
   before=$failures
-  run "$SCRATCH/stdout" "$SCRATCH/stderr" sh -c 'cd "$0" && shift && exec "$@"' "$out" "$LUA54" "$TSHEAP_GEN" "${args[@]}" "$spec"
+  run "$SCRATCH/stdout" "$SCRATCH/stderr" sh -c 'cd "$0" && exec "$@"' "$out" "$LUA54" "$TSHEAP_GEN" "${args[@]}" "$spec"
   [ "$rc" = 1 ] || check "$mode: exit status $rc, not 1"
   [ -s "$SCRATCH/stdout" ] && check "$mode: printed on stdout"
   [ "$(wc -l < "$SCRATCH/stderr")" = 1 ] || check "$mode: stderr is not one line"

@@ -15,8 +15,8 @@ with a 10 s timeout.  Exactly two outcomes are allowed:
           written whole (present, and no *.tmp left behind), and `--check`
           agrees that the tree is fresh;
   error   exit 1, stderr exactly one line "<spec>:<line>: error: <message>"
-          with 1 <= line <= the spec's line count + 1, nothing on stdout, and
-          nothing written.
+          with 1 <= line <= the spec's line count + 1, nothing on stdout,
+          nothing written, and the same line again from `--print outputs`.
 
 Anything else is a failure: a crash (a Lua traceback, another exit status or
 stderr shape), a hang (the timeout), or a partial output.  Runs are
@@ -226,6 +226,8 @@ def signature(outcome, detail):
             return "multi-line error message"
         if detail.startswith("--check"):
             return "nondeterministic output (--check disagrees with the run before)"
+        if detail.startswith("--print outputs"):
+            return "nondeterministic error (--print outputs gives another)"
         return "crash: " + norm(detail.split("\n")[0])
     if outcome == "invalid-c":
         m = re.search(r"error: (.*)", detail)
@@ -283,6 +285,11 @@ def judge(lua, spec_path, nlines, work, cc=None):
             return "crash", "an error, and output on stdout: %r" % so[:200]
         if written:
             return "partial", "failed (%s) and wrote %s" % (err.strip(), ", ".join(written))
+        # the same spec gives the same error, whatever the mode
+        rc2, so2, se2 = run(lua, ["--print", "outputs", spec_path], work)
+        if rc2 != 1 or so2 or se2 != se:
+            return "crash", "--print outputs after the error gave exit %s:\n%s%s" % (
+                rc2, so2.decode("utf-8", "replace")[:200], se2.decode("utf-8", "replace"))
         return "error", lines[0]
     if rc != 0:
         return "crash", "exit status %d:\n%s" % (rc, err)
