@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # run.sh - the whole test suite, both builds: plain, the C tests under
 # valgrind, everything under ASan+UBSan (with LeakSanitizer), and the thread
-# tests under TSan.  Installs its dependencies first.
+# tests under TSan, the fuzzers for a bounded time.  Installs its dependencies
+# first.
 #   bash tests/run.sh            everything
-#   bash tests/run.sh plain      one configuration (plain, valgrind, asan, tsan, packaging)
+#   bash tests/run.sh plain      one configuration (plain, valgrind, asan, tsan, fuzz, packaging)
+# TSHEAP_FUZZ_SECONDS: how long each API fuzzer runs (default 60);
+# TSHEAP_SOAK_SECONDS: how long the plain soak test runs (default 60; 10 under
+# the sanitizers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/deps.sh
@@ -27,7 +31,7 @@ configure_and_test() {  # name, ctest args, cmake args...
 
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = plain ]; then
-  configure_and_test plain ""
+  TSHEAP_SOAK_SECONDS=${TSHEAP_SOAK_SECONDS:-60} configure_and_test plain ""
 fi
 if [ "$what" = all ] || [ "$what" = valgrind ]; then
   # Debian's libmimalloc exports free() as an alias of mi_free(): valgrind must
@@ -66,10 +70,16 @@ if [ "$what" = all ] || [ "$what" = asan ]; then
   configure_and_test asan "-LE nosan" -DCMAKE_BUILD_TYPE=Debug \
     "-DCMAKE_C_FLAGS=-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
     "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined -fno-sanitize-recover=all"
+  bash tests/lua/fuzz_asan.sh build/asan
 fi
 if [ "$what" = all ] || [ "$what" = tsan ]; then
   configure_and_test tsan "-L threads" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     "-DCMAKE_C_FLAGS=-fsanitize=thread" "-DCMAKE_CXX_FLAGS=-fsanitize=thread"
+fi
+if [ "$what" = all ] || [ "$what" = fuzz ]; then
+  echo "=== fuzz ==="
+  build plain
+  bash tests/fuzz/run.sh build/plain "${TSHEAP_FUZZ_SECONDS:-60}"
 fi
 if [ "$what" = all ] || [ "$what" = packaging ]; then
   echo "=== packaging ==="
