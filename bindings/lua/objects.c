@@ -1,10 +1,16 @@
 /* objects.c - states and blocks as Lua userdata, and the checks that keep
  * every misuse a Lua error.
  *
- * A block holds a pointer to its state's userdata and the discard epoch of
- * its domain when it was made; a discard bumps the epoch, so a block whose
- * memory went with its domain is refused instead of touched.  A registry
- * table with weak keys keeps each block's state alive as long as the block.
+ * A block holds a pointer to its state's object and the discard epoch of its
+ * domain when it was made; a discard bumps the epoch, so a block whose
+ * memory went with its domain is refused instead of touched.  A state's
+ * userdata is pinned in the registry while any block object points to it,
+ * so the pointer stays good as long as the block.
+ *
+ * An allocation from Lua costs little more than the Lua API calls it makes,
+ * so it makes few: the module's functions are closures over what they need
+ * (UV_*; the registry by name costs a string's hash and a strcmp), the
+ * current state's object is remembered, and a block is one small userdata.
  */
 #include <math.h>
 #include <stdint.h>
@@ -17,12 +23,57 @@
 #define STATE_MT TSL_NAME ".state"
 #define BLOCK_MT TSL_NAME ".block"
 #define STATES TSL_NAME ".states"   /* tsheap_state * -> its userdata, weak values */
-#define OWNERS TSL_NAME ".owners"   /* block userdata -> state userdata, weak keys */
+#define PINNED TSL_NAME ".pinned"   /* tsl_state * -> its userdata, while it has blocks */
+#define CACHE TSL_NAME ".cache"     /* struct cache */
 #define VISIT_ERROR TSL_NAME ".visit_error"
 
 #if LUA_VERSION_NUM < 502
 #define lua_rawlen lua_objlen
 #endif
+
+/* The upvalues of the module's functions, and their registry names. */
+enum { UV_BLOCK_MT = 1, UV_STATE_MT, UV_STATES, UV_PINNED, UV_CACHE, UV_COUNT = UV_CACHE };
+static const char *const uv_names[] = { NULL, BLOCK_MT, STATE_MT, STATES, PINNED, CACHE };
+
+/* The last state a block was made on, while it is pinned and has not ended:
+ * st's object without a lookup. */
+struct cache {
+  tsheap_state *st;
+  tsl_state *s;
+};
+
+static void push_uv(lua_State *L, int i)
+{
+  lua_pushvalue(L, lua_upvalueindex(i));
+  if (lua_isnil(L, -1)) {   /* a caller that is no closure of ours */
+    lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, uv_names[i]);
+  }
+}
+
+static struct cache *get_cache(lua_State *L)
+{
+  struct cache *c = lua_touserdata(L, lua_upvalueindex(UV_CACHE));
+  if (c == NULL) {
+    lua_getfield(L, LUA_REGISTRYINDEX, CACHE);
+    c = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+  }
+  return c;
+}
+
+/* luaL_checkudata, against the metatable in upvalue uv */
+static void *check_udata(lua_State *L, int idx, int uv)
+{
+  void *p = lua_touserdata(L, idx);
+  if (p != NULL && lua_getmetatable(L, idx)) {
+    int same = lua_rawequal(L, -1, lua_upvalueindex(uv));
+    lua_pop(L, 1);
+    if (same)
+      return p;
+  }
+  return luaL_checkudata(L, idx, uv_names[uv]);   /* by name: its usual error, or no upvalue */
+}
 
 static const char *const domain_names[] = TSHEAP_DOMAIN_NAMES;
 
@@ -78,10 +129,8 @@ static double check_whole(lua_State *L, int idx, double max)
 size_t tsl_check_size(lua_State *L, int idx)
 {
 #if LUA_VERSION_NUM >= 503
-  if (lua_isinteger(L, idx)) {
-    check_whole(L, idx, 0);
+  if (lua_isinteger(L, idx) && lua_tointeger(L, idx) >= 0)
     return (size_t)lua_tointeger(L, idx);
-  }
 #endif
   return (size_t)check_whole(L, idx, 9007199254740992.0);   /* 2^53: exact in a double */
 }
@@ -96,7 +145,7 @@ tsheap_domain tsl_check_domain(lua_State *L, int idx)
   int d = -1;
   if (lua_type(L, idx) == LUA_TSTRING) {
     const char *name = lua_tostring(L, idx);
-    for (int i = 0; i < TSHEAP_DOMAIN_COUNT; i++)
+    for (int i = 0; d < 0 && i < TSHEAP_DOMAIN_COUNT; i++)
       if (strcmp(name, domain_names[i]) == 0) d = i;
     if (d < 0)
       luaL_error(L, "bad argument #%d: unknown domain '%s'", idx, name);
@@ -138,9 +187,11 @@ tsheap_end_mode tsl_check_end_mode(lua_State *L, int idx)
 
 /* ---- states ---- */
 
+static tsl_state *to_state(lua_State *L, int idx) { return check_udata(L, idx, UV_STATE_MT); }
+
 tsl_state *tsl_check_state(lua_State *L, int idx)
 {
-  tsl_state *s = luaL_checkudata(L, idx, STATE_MT);
+  tsl_state *s = to_state(L, idx);
   if (s->ended)
     luaL_error(L, "bad argument #%d: the thread state has ended", idx);
   ctx.owner = s;
@@ -154,9 +205,9 @@ static tsl_state *new_state(lua_State *L, tsheap_state *st, int borrowed)
   memset(s, 0, sizeof *s);
   s->st = st;
   s->borrowed = borrowed;
-  luaL_getmetatable(L, STATE_MT);
+  push_uv(L, UV_STATE_MT);
   lua_setmetatable(L, -2);
-  lua_getfield(L, LUA_REGISTRYINDEX, STATES);
+  push_uv(L, UV_STATES);
   lua_pushlightuserdata(L, st);
   lua_pushvalue(L, -3);
   lua_rawset(L, -3);
@@ -169,7 +220,7 @@ void tsl_push_new_state(lua_State *L, tsheap_state *st) { new_state(L, st, 0); }
 /* The userdata of a state Lua knows, or a borrowed one for a state made in C. */
 static tsl_state *known_state(lua_State *L, tsheap_state *st)
 {
-  lua_getfield(L, LUA_REGISTRYINDEX, STATES);
+  push_uv(L, UV_STATES);
   lua_pushlightuserdata(L, st);
   lua_rawget(L, -2);
   lua_remove(L, -2);
@@ -187,11 +238,20 @@ void tsl_push_known_state(lua_State *L, tsheap_state *st)
     known_state(L, st);
 }
 
+/* The cache must not name a state that ends or is collected. */
+static void forget(lua_State *L, const tsl_state *s)
+{
+  struct cache *c = get_cache(L);
+  if (c->s == s)
+    c->st = NULL, c->s = NULL;
+}
+
 void tsl_state_ended(lua_State *L, int idx)
 {
-  tsl_state *s = luaL_checkudata(L, idx, STATE_MT);
+  tsl_state *s = to_state(L, idx);
   s->ended = 1;
-  lua_getfield(L, LUA_REGISTRYINDEX, STATES);
+  forget(L, s);
+  push_uv(L, UV_STATES);
   lua_pushlightuserdata(L, s->st);
   lua_pushnil(L);
   lua_rawset(L, -3);     /* the C state is freed; its address may come back */
@@ -207,24 +267,25 @@ void tsl_domain_ended(lua_State *L)
 
 static int state_gc(lua_State *L)
 {
-  tsl_state *s = luaL_checkudata(L, 1, STATE_MT);
+  tsl_state *s = to_state(L, 1);
   /* only the owner may end it; elsewhere the state is left to its thread */
   if (!s->ended && !s->borrowed && tsheap_state_owned(s->st))
     tsheap_state_end(s->st);
   s->ended = 1;
+  forget(L, s);
   return 0;
 }
 
 static int state_tostring(lua_State *L)
 {
-  tsl_state *s = luaL_checkudata(L, 1, STATE_MT);
+  tsl_state *s = to_state(L, 1);
   lua_pushfstring(L, "%s (%p%s)", STATE_MT, (void *)s->st, s->ended ? ", ended" : "");
   return 1;
 }
 
 /* ---- blocks ---- */
 
-static tsl_block *to_block(lua_State *L, int idx) { return luaL_checkudata(L, idx, BLOCK_MT); }
+static tsl_block *to_block(lua_State *L, int idx) { return check_udata(L, idx, UV_BLOCK_MT); }
 
 static int block_usable(const tsl_block *b)
 {
@@ -252,25 +313,50 @@ tsl_block *tsl_check_block_here(lua_State *L, int idx)
   return b;
 }
 
-void tsl_push_block(lua_State *L, void *ptr, tsl_state *owner, tsheap_domain d)
+/* A block object with no owner yet: from here on its __gc frees ptr. */
+static tsl_block *new_block(lua_State *L, void *ptr)
 {
-  int owner_idx = owner != NULL ? lua_gettop(L) : 0;   /* owner's userdata is on top */
+#if LUA_VERSION_NUM >= 504
+  tsl_block *b = lua_newuserdatauv(L, sizeof *b, 0);
+#else
   tsl_block *b = lua_newuserdata(L, sizeof *b);
+#endif
+  memset(b, 0, sizeof *b);
   b->ptr = ptr;
-  b->size = tsheap_block_size_nogil(ptr);
-  b->owner = owner;
-  b->domain = (int)d;
-  b->epoch = owner != NULL ? owner->epoch[d] : 0;
-  luaL_getmetatable(L, BLOCK_MT);
+  b->domain = ctx.domain;
+  push_uv(L, UV_BLOCK_MT);
   lua_setmetatable(L, -2);
-  if (owner != NULL) {
-    lua_getfield(L, LUA_REGISTRYINDEX, OWNERS);
-    lua_pushvalue(L, -2);
-    lua_pushvalue(L, owner_idx);
+  return b;
+}
+
+/* b now belongs to s, whose userdata is at index ud; the first block pins it. */
+static void own(lua_State *L, tsl_block *b, tsl_state *s, int ud)
+{
+  if (s->blocks == 0) {
+    push_uv(L, UV_PINNED);
+    lua_pushlightuserdata(L, s);
+    lua_pushvalue(L, ud);
     lua_rawset(L, -3);
     lua_pop(L, 1);
-    lua_remove(L, owner_idx);
   }
+  s->blocks++;
+  b->owner = s;
+  b->epoch = s->epoch[b->domain];
+}
+
+/* b no longer belongs to its state; the last block unpins it. */
+static void disown(lua_State *L, tsl_block *b)
+{
+  tsl_state *s = b->owner;
+  b->owner = NULL;
+  if (s == NULL || --s->blocks > 0)
+    return;
+  forget(L, s);
+  push_uv(L, UV_PINNED);
+  lua_pushlightuserdata(L, s);
+  lua_pushnil(L);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
 }
 
 /* A block returned by an allocation on the current state, or an error. */
@@ -278,15 +364,26 @@ void tsl_push_result_block(lua_State *L, void *ptr)
 {
   if (ptr == NULL)
     return;
+  tsl_block *b = new_block(L, ptr);
   tsheap_state *cur = tsheap_state_current();
-  tsl_state *owner = cur != NULL ? known_state(L, cur) : NULL;
-  tsl_push_block(L, ptr, owner, (tsheap_domain)ctx.domain);
+  if (cur == NULL)
+    return;
+  struct cache *c = get_cache(L);
+  if (c->st == cur) {   /* pinned: it has a block already, and no ud is needed */
+    own(L, b, c->s, 0);
+    return;
+  }
+  tsl_state *s = known_state(L, cur);
+  own(L, b, s, lua_gettop(L));
+  lua_pop(L, 1);
+  if (!s->ended)
+    c->st = cur, c->s = s;
 }
 
 void tsl_push_named_block(lua_State *L, void *ptr)
 {
-  lua_pushvalue(L, ctx.owner_idx);
-  tsl_push_block(L, ptr, ctx.owner, (tsheap_domain)ctx.domain);
+  tsl_block *b = new_block(L, ptr);
+  own(L, b, ctx.owner, ctx.owner_idx);
 }
 
 void tsl_block_freed(lua_State *L, int idx) { to_block(L, idx)->ptr = NULL; }
@@ -297,7 +394,16 @@ static int block_gc(lua_State *L)
   if (block_usable(b))
     tsheap_free_nogil(b->ptr);
   b->ptr = NULL;
+  disown(L, b);
   return 0;
+}
+
+/* The usable size, asked of the library the first time it is wanted. */
+static size_t block_bytes(tsl_block *b)
+{
+  if (b->size == 0)
+    b->size = tsheap_block_size_nogil(b->ptr);
+  return b->size;
 }
 
 static int block_free(lua_State *L)
@@ -310,7 +416,7 @@ static int block_free(lua_State *L)
 
 static int block_size(lua_State *L)
 {
-  lua_pushinteger(L, (lua_Integer)tsl_check_block(L, 1)->size);
+  lua_pushinteger(L, (lua_Integer)block_bytes(tsl_check_block(L, 1)));
   return 1;
 }
 
@@ -334,24 +440,27 @@ static int block_domain(lua_State *L)
 
 static int block_state(lua_State *L)
 {
-  tsl_check_block(L, 1);
-  lua_getfield(L, LUA_REGISTRYINDEX, OWNERS);
-  lua_pushvalue(L, 1);
+  tsl_block *b = tsl_check_block(L, 1);
+  if (b->owner == NULL)
+    return lua_pushnil(L), 1;
+  push_uv(L, UV_PINNED);
+  lua_pushlightuserdata(L, b->owner);
   lua_rawget(L, -2);
   return 1;
 }
 
 /* offset and length within the block, from optional arguments */
-static void span(lua_State *L, const tsl_block *b, int idx, size_t *off, size_t *len, int need_len)
+static void span(lua_State *L, tsl_block *b, int idx, size_t *off, size_t *len, int need_len)
 {
+  size_t size = block_bytes(b);
   *off = lua_isnoneornil(L, idx) ? 0 : tsl_check_size(L, idx);
-  if (*off > b->size)
-    luaL_error(L, "bad argument #%d: offset %d is past the block's %d bytes", idx, (int)*off, (int)b->size);
+  if (*off > size)
+    luaL_error(L, "bad argument #%d: offset %d is past the block's %d bytes", idx, (int)*off, (int)size);
   if (!need_len)
     return;
-  *len = lua_isnoneornil(L, idx + 1) ? b->size - *off : tsl_check_size(L, idx + 1);
-  if (*len > b->size - *off)
-    luaL_error(L, "bad argument #%d: the span runs past the block's %d bytes", idx + 1, (int)b->size);
+  *len = lua_isnoneornil(L, idx + 1) ? size - *off : tsl_check_size(L, idx + 1);
+  if (*len > size - *off)
+    luaL_error(L, "bad argument #%d: the span runs past the block's %d bytes", idx + 1, (int)size);
 }
 
 static int block_read(lua_State *L)
@@ -369,7 +478,7 @@ static int block_write(lua_State *L)
   size_t off, len;
   span(L, b, 2, &off, &len, 0);
   const char *s = luaL_checklstring(L, 3, &len);
-  if (len > b->size - off)
+  if (len > block_bytes(b) - off)
     luaL_error(L, "bad argument #3: %d bytes do not fit at offset %d of %d", (int)len, (int)off, (int)b->size);
   memcpy((char *)b->ptr + off, s, len);
   return 0;
@@ -378,8 +487,10 @@ static int block_write(lua_State *L)
 static int block_tostring(lua_State *L)
 {
   tsl_block *b = to_block(L, 1);
-  lua_pushfstring(L, "%s (%d bytes, %s)", BLOCK_MT, (int)b->size,
-                  b->ptr == NULL ? "freed" : block_usable(b) ? domain_names[b->domain] : "discarded");
+  if (block_usable(b))
+    lua_pushfstring(L, "%s (%d bytes, %s)", BLOCK_MT, (int)block_bytes(b), domain_names[b->domain]);
+  else
+    lua_pushfstring(L, "%s (%s)", BLOCK_MT, b->ptr == NULL ? "freed" : "discarded");
   return 1;
 }
 
@@ -481,18 +592,28 @@ static const luaL_Reg block_methods[] = {
   { "domain", block_domain }, { "state", block_state }, { NULL, NULL },
 };
 
+/* Push the upvalues the module's functions are closed over. */
+static void push_uvs(lua_State *L)
+{
+  for (int i = 1; i <= UV_COUNT; i++)
+    lua_getfield(L, LUA_REGISTRYINDEX, uv_names[i]);
+}
+
 /* A metatable: methods as __index (the table on the stack top when methods
- * is NULL), metamethods from a list, and __name. */
+ * is NULL), metamethods from a list, and __name.  The functions are closed
+ * over the module's upvalues. */
 void tsl_new_class(lua_State *L, const char *name, const luaL_Reg *methods, const luaL_Reg *meta)
 {
   if (methods != NULL) {
     lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
+    push_uvs(L);
+    luaL_setfuncs(L, methods, UV_COUNT);
   }
   luaL_newmetatable(L, name);
   lua_insert(L, -2);
   lua_setfield(L, -2, "__index");
-  luaL_setfuncs(L, meta, 0);
+  push_uvs(L);
+  luaL_setfuncs(L, meta, UV_COUNT);
   lua_pushstring(L, name);
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
@@ -502,8 +623,29 @@ void tsl_open_objects(lua_State *L, int module_idx)
 {
   static const luaL_Reg block_meta[] = { { "__gc", block_gc }, { "__tostring", block_tostring }, { NULL, NULL } };
   static const luaL_Reg state_meta[] = { { "__gc", state_gc }, { "__tostring", state_tostring }, { NULL, NULL } };
+  /* the upvalues; the metatables are filled in below */
+  luaL_newmetatable(L, BLOCK_MT);
+  luaL_newmetatable(L, STATE_MT);
+  lua_pop(L, 2);
   weak_table(L, STATES, "v");
-  weak_table(L, OWNERS, "k");
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, PINNED);
+  memset(lua_newuserdata(L, sizeof(struct cache)), 0, sizeof(struct cache));
+  lua_setfield(L, LUA_REGISTRYINDEX, CACHE);
+
+  /* SWIG's functions (plain C functions) become closures over the upvalues */
+  int top = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, module_idx) != 0) {
+    lua_CFunction f = lua_tocfunction(L, -1);
+    if (f != NULL && lua_getupvalue(L, -1, 1) == NULL) {
+      lua_pushvalue(L, top + 1);
+      push_uvs(L);
+      lua_pushcclosure(L, f, UV_COUNT);
+      lua_rawset(L, module_idx);
+    }
+    lua_settop(L, top + 1);
+  }
   tsl_new_class(L, BLOCK_MT, block_methods, block_meta);
 
   /* A state's methods are the module's state_* functions, whatever the spec

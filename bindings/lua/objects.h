@@ -16,13 +16,14 @@ typedef struct tsl_state {
   tsheap_state *st;
   int ended;
   int borrowed;                                 /* made elsewhere: Lua never ends it */
+  size_t blocks;                                /* block objects that point here */
   unsigned long long epoch[TSHEAP_DOMAIN_COUNT]; /* bumped when a domain is discarded */
 } tsl_state;
 
 /* A block as Lua holds it. */
 typedef struct tsl_block {
   void *ptr;                 /* NULL once freed */
-  size_t size;               /* usable size */
+  size_t size;               /* usable size; 0 until asked */
   tsl_state *owner;          /* NULL when allocated with no state Lua knows */
   int domain;
   unsigned long long epoch;  /* owner->epoch[domain] when allocated */
@@ -45,7 +46,6 @@ void tsl_domain_ended(lua_State *L);   /* after state_end_domain succeeded */
 
 tsl_block *tsl_check_block(lua_State *L, int idx);  /* a block that may be used */
 tsl_block *tsl_check_block_here(lua_State *L, int idx);  /* ... of the current state */
-void tsl_push_block(lua_State *L, void *ptr, tsl_state *owner, tsheap_domain d);
 void tsl_block_freed(lua_State *L, int idx);
 
 void tsl_push_stats(lua_State *L, const tsheap_domain_stats *s);

@@ -198,6 +198,51 @@ do
   check(st:stats("gc").live_blocks == before_gc, "a freed block is not freed again")
 end
 
+-- a state nobody refers to lives as long as its blocks
+do
+  local orphan = t.state_create()
+  local b = t.malloc("raw", 10)
+  b:write(0, "kept")
+  t.state_switch(st)
+  orphan = nil
+  collectgarbage(); collectgarbage()
+  check(b:read(0, 4) == "kept", "the block outlives the last reference to its state")
+  check(b:state():stats("raw").live_blocks == 1, "and so does its state")
+  b:free()
+end
+collectgarbage(); collectgarbage()
+
+-- a state ended, a new one (maybe at the same address): blocks follow the right one
+do
+  local first = t.state_create()
+  local old = t.malloc("raw", 8)
+  first:close()
+  local second = t.state_create()
+  local new = t.malloc("raw", 8)
+  check(rawequal(new:state(), second) and rawequal(old:state(), first), "each block knows its own state")
+  raises("the thread state has ended", first.malloc, first, "raw", 1)
+  check(second:stats("raw").live_blocks == 1, "the new state has only its block")
+  old:free()
+  new:free()
+  second:close()
+  t.state_switch(st)
+end
+
+-- __gc called by hand, then by the collector: the block is freed once
+do
+  local before_gc = st:stats("gc").live_blocks
+  local b = st:malloc("gc", 16)
+  local gc = getmetatable(b).__gc
+  gc(b)
+  gc(b)
+  check(st:stats("gc").live_blocks == before_gc, "freed by the first __gc")
+  check(not b:valid(), "and no longer valid")
+  raises("freed", b.read, b)
+  b = nil
+  collectgarbage(); collectgarbage()
+  check(st:stats("gc").live_blocks == before_gc, "not freed again")
+end
+
 st:close()
 check(t.state_current() == nil, "ending the current state detaches it")
 T.done()
