@@ -34,14 +34,10 @@ _Static_assert(TSHEAP_ARENA_SMALL_MAX % TSHEAP_ARENA_ALIGN == 0, "whole classes"
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define NOINLINE __attribute__((noinline))
-/* Keeps gcc and clang from fusing the two owner counter updates into SSE code
- * that costs more instructions than it saves. */
-#define NO_FUSE() __asm__ volatile("" ::: "memory")
 #else
 #define LIKELY(x) (x)
 #define UNLIKELY(x) (x)
 #define NOINLINE
-#define NO_FUSE() ((void)0)
 #endif
 
 typedef struct block {
@@ -95,6 +91,12 @@ struct arena_object **arena_radix_top[(size_t)1 << TOP_BITS];
 static size_t narenas;
 /* Holds the pools of released owners; never allocated from, so never in used lists. */
 static arena_owner orphan;
+/* The pools of the last discarded owner, its whole list as it was (allnext),
+ * handed out again before any other pool.  Handing each back to its arena on
+ * discard would touch every pool and unmap arenas, work of the order of
+ * freeing each block; the next discard hands back what is still waiting, so
+ * at most one discarded owner's pools are held. */
+static struct arena_pool *waiting;
 
 static void *map_pages(size_t len) {
   void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -182,6 +184,13 @@ static void drop_arena(struct arena_object *ao) {
 }
 
 static struct arena_pool *take_pool(void) {
+  struct arena_pool *pool = waiting;
+  if (pool) {
+    waiting = pool->allnext;
+    if (pool->ref)
+      pool->szidx = NO_CLASS;   /* as in arena_owner_discard */
+    return pool;
+  }
   struct arena_object *ao = usable_arenas;
   if (!ao) {
     ao = new_arena();
@@ -196,7 +205,7 @@ static struct arena_pool *take_pool(void) {
     nfp2lasta[nf] = NULL;
   if (nf > 1)
     nfp2lasta[nf - 1] = ao;
-  struct arena_pool *pool = ao->freepools;
+  pool = ao->freepools;
   if (pool) {
     ao->freepools = pool->nextpool;
   } else {
@@ -310,8 +319,6 @@ static NOINLINE void *malloc_new_pool(arena_owner *o, size_t idx) {
   if (o->all)
     o->all->allprev = pool;
   o->all = pool;
-  o->live_blocks++;
-  o->live_bytes += size;
   return pool->freeblock ? b : pool_extend(o, pool, b);
 }
 
@@ -339,22 +346,28 @@ void *arena_malloc(arena_owner *o, size_t size) {
   if (UNLIKELY(!pool))
     return malloc_new_pool(o, idx);
   block *b = pool->freeblock, *next = b->next;
-  o->live_blocks++;
   pool->freeblock = next;
   pool->ref++;
-  NO_FUSE();
-  o->live_bytes += pool->size;
   if (UNLIKELY(!next))
     return pool_extend(o, pool, b);
   return b;
 }
 
-/* The pool is full (not in used[]) or p is its last live block. */
+/* An owner keeps its only pool with room in a class even when that pool
+ * empties, so that alloc/free loops do not cycle a pool through the arena on
+ * every call: at most one per owner and class, returned by discard and
+ * release.  Tested on the fast path, which then needs nothing more.  A pool
+ * with room is in its owner's used[] list, alone there when it has no
+ * neighbour; orphan pools are in no list and point prevpool at themselves. */
+static inline int kept_when_empty(const struct arena_pool *pool) {
+  return !pool->nextpool && !pool->prevpool;
+}
+
+/* The pool is full (not in used[]) or p is its last live block and the pool
+ * is not kept: it goes back to its arena. */
 static NOINLINE void free_slow(struct arena_pool *pool, block *b) {
   arena_owner *o = pool->owner;
   block *last = pool->freeblock;
-  o->live_blocks--;
-  o->live_bytes -= pool->size;
   b->next = last;
   pool->freeblock = b;
   if (--pool->ref) {
@@ -367,14 +380,8 @@ static NOINLINE void free_slow(struct arena_pool *pool, block *b) {
     }
     return;
   }
-  if (last && o != &orphan) {
-    /* An owner keeps its only pool with room in a class even when empty, so that
-     * alloc/free loops do not cycle a pool through the arena on every call.  At
-     * most one per owner and class; discard and release return it. */
-    if (!pool->prevpool && !pool->nextpool)
-      return;
+  if (last && o != &orphan)
     unlink_used(o, pool);
-  }
   if (pool->allprev)
     pool->allprev->allnext = pool->allnext;
   else
@@ -387,17 +394,13 @@ static NOINLINE void free_slow(struct arena_pool *pool, block *b) {
 void arena_free(void *p) {
   struct arena_pool *pool = POOL_OF(p);
   block *b = p, *last = pool->freeblock;
-  if (UNLIKELY(!last || pool->ref == 1)) {
+  if (UNLIKELY(!last) || (pool->ref == 1 && !kept_when_empty(pool))) {
     free_slow(pool, b);
     return;
   }
-  arena_owner *o = pool->owner;
-  o->live_blocks--;
   b->next = last;
   pool->freeblock = b;
   pool->ref--;
-  NO_FUSE();
-  o->live_bytes -= pool->size;
 }
 
 size_t arena_block_size(const void *p) {
@@ -431,15 +434,16 @@ int arena_owner_visit(arena_owner *o, arena_visit_fn fn, void *arg) {
   return 0;
 }
 
+/* The previous discard's pools go back to their arenas; o's wait (see waiting). */
 void arena_owner_discard(arena_owner *o) {
-  struct arena_pool *pool = o->all;
-  while (pool) {
-    struct arena_pool *next = pool->allnext;
+  while (waiting) {
+    struct arena_pool *pool = waiting;
+    waiting = pool->allnext;
     if (pool->ref)
       pool->szidx = NO_CLASS;   /* live blocks are missing from its free list */
     give_pool(pool);
-    pool = next;
   }
+  waiting = o->all;
   arena_owner_init(o);
 }
 
@@ -449,6 +453,7 @@ void arena_owner_release(arena_owner *o) {
     struct arena_pool *next = pool->allnext;
     if (pool->ref) {
       pool->owner = &orphan;
+      pool->prevpool = pool;  /* never kept_when_empty */
       pool->allprev = NULL;
       pool->allnext = orphan.all;
       if (orphan.all)
@@ -459,8 +464,6 @@ void arena_owner_release(arena_owner *o) {
     }
     pool = next;
   }
-  orphan.live_blocks += o->live_blocks;
-  orphan.live_bytes += o->live_bytes;
   arena_owner_init(o);
 }
 
@@ -472,6 +475,19 @@ void arena_get_totals(arena_totals *t) {
   for (struct arena_object *ao = all_arenas; ao; ao = ao->allnext)
     for (char *p = ao->address; p < ao->pool_address; p += POOL_SIZE)
       used += ((struct arena_pool *)p)->ref != 0;
+  for (struct arena_pool *pool = waiting; pool; pool = pool->allnext)
+    used -= pool->ref != 0;     /* their blocks were discarded */
   t->pools_used = used;
-  t->orphan_blocks = orphan.live_blocks;
+  size_t bytes;
+  arena_owner_count(&orphan, &t->orphan_blocks, &bytes);
+}
+
+void arena_owner_count(const arena_owner *o, size_t *blocks, size_t *bytes) {
+  size_t n = 0, sum = 0;
+  for (const struct arena_pool *pool = o->all; pool; pool = pool->allnext) {
+    n += pool->ref;
+    sum += (size_t)pool->ref * pool->size;
+  }
+  *blocks = n;
+  *bytes = sum;
 }

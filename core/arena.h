@@ -5,6 +5,7 @@
  * pymalloc works (Objects/obmalloc.c).  Every pool belongs to one owner (a thread
  * state's domain), so an owner can be visited, discarded or released on its own.
  * Arenas are shared by all owners; an arena whose pools are all free goes back to the OS.
+ * A discard keeps its owner's pools for the next pools asked for, until the next discard.
  *
  * Nothing here locks: the GIL build calls every function with its global lock held.
  * Hand-written because no Debian library offers per-owner pools with whole-owner
@@ -22,12 +23,12 @@
 
 struct arena_pool;
 
-/* One owner per state and domain, embedded by value in the state. */
+/* One owner per state and domain, embedded by value in the state.  It keeps
+ * no block counters: the pools count their blocks, and arena_owner_count
+ * adds them up when asked, so allocation and free update nothing else. */
 typedef struct arena_owner {
   struct arena_pool *used[TSHEAP_ARENA_CLASSES]; /* pools with a free block, per class */
   struct arena_pool *all;                        /* every pool of this owner */
-  size_t live_blocks;
-  size_t live_bytes;                             /* sum of the class sizes */
 } arena_owner;
 
 typedef int (*arena_visit_fn)(void *block, size_t size, void *arg);
@@ -46,7 +47,9 @@ void   arena_out_of_memory(void);
 void   arena_free(void *p);                         /* p: arena_owns(p) and live */
 size_t arena_block_size(const void *p);             /* the class size of p */
 int    arena_owner_visit(arena_owner *o, arena_visit_fn fn, void *arg);
-void   arena_owner_discard(arena_owner *o);         /* every block of o freed at once */
+/* Live blocks of o and the sum of their class sizes, from the pools' counts. */
+void   arena_owner_count(const arena_owner *o, size_t *blocks, size_t *bytes);
+void   arena_owner_discard(arena_owner *o);         /* every block of o freed at once, in O(1) */
 void   arena_owner_release(arena_owner *o);         /* blocks stay valid; arena_free frees them later */
 void   arena_get_totals(arena_totals *t);
 

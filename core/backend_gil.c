@@ -36,7 +36,8 @@ static void large_unlink(large_block *b)
     b->next->prev = b->prev;
 }
 
-static void *large_alloc(backend_domain *bd, size_t size, size_t alignment, int zero)
+/* Out of line, so that the small-block paths that inline alloc() save no registers. */
+static __attribute__((noinline)) void *large_alloc(backend_domain *bd, size_t size, size_t alignment, int zero)
 {
   large_block *b;
   if (size > SIZE_MAX - sizeof *b)
@@ -157,15 +158,23 @@ size_t tsheap__gil_block_size(const void *p)
   return ((const large_block *)p - 1)->size;
 }
 
-void *backend_realloc(tsheap_state *st, tsheap_domain d, void *p, size_t size)
+static __attribute__((noinline)) void *move(tsheap_state *st, tsheap_domain d, void *p, size_t size)
 {
   void *q = alloc(st, d, size, 1, 0);
-  if (q != NULL && p != NULL) {
+  if (q != NULL) {
     size_t old = tsheap__gil_block_size(p);
     memcpy(q, p, old < size ? old : size);
     tsheap__gil_free(p);
   }
   return q;
+}
+
+/* No block yet is most of what a lua_Alloc sees: a tail call, no saved registers. */
+void *backend_realloc(tsheap_state *st, tsheap_domain d, void *p, size_t size)
+{
+  if (p == NULL)
+    return alloc(st, d, size, 1, 0);
+  return move(st, d, p, size);
 }
 
 void backend_free(void *p) { tsheap__gil_free(p); }

@@ -12,7 +12,9 @@
 #include "internal.h"
 
 static pthread_mutex_t gil = PTHREAD_MUTEX_INITIALIZER;
-static __thread int held;
+/* initial-exec: every _nogil call reads it, and the default model for a
+ * shared library would cost a __tls_get_addr call each time. */
+static __thread int held TSHEAP__TLS_MODEL;
 static int fork_took_it;   /* prepare took the GIL for fork (it was not held) */
 
 int tsheap__gil_held_here(void) { return held; }

@@ -39,7 +39,20 @@ struct tsheap_state {
 
 #define DOMAIN_OPEN(st, d) (((st)->open >> (unsigned)(d)) & 1u)
 
-/* state.c */
-uint64_t thread_id(void);                 /* unique per thread, never reused */
+/* state.c: a number unique per thread, never reused.  Initial-exec TLS and
+ * inline: every ownership check reads it, Lua's allocations included. */
+extern __thread uint64_t tsheap__my_thread_id TSHEAP__TLS_MODEL;   /* 0 until first asked */
+uint64_t thread_id_first(void);
+
+static inline uint64_t thread_id(void)
+{
+  uint64_t id = tsheap__my_thread_id;
+  return TSHEAP__UNLIKELY(id == 0) ? thread_id_first() : id;
+}
+
+static inline int owned_here(const tsheap_state *st)
+{
+  return st->owner == thread_id() && !atomic_load_explicit(&st->orphaned, memory_order_acquire);
+}
 
 #endif

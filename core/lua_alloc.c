@@ -53,7 +53,7 @@ void *tsheap__lua_alloc(void *ud, void *block, size_t osize, size_t nsize)
     return NULL;
   }
   /* Only the owner thread may touch the heap; a shrink elsewhere stays put. */
-  int usable = tsheap__owns(st) && DOMAIN_OPEN(st, h->domain);
+  int usable = owned_here(st) && DOMAIN_OPEN(st, h->domain);
   if (nsize > osize && (!usable || (h->cap != 0 && nsize - osize > h->cap - h->used)))
     return NULL;
   void *p = usable ? backend_realloc(st, h->domain, block, nsize) : NULL;

@@ -14,22 +14,17 @@ extern int __cxa_thread_atexit_impl(void (*dtor)(void *), void *obj, void *dso);
 extern void *__dso_handle;
 
 static atomic_uint_fast64_t next_thread_id = 1;
-static __thread uint64_t my_thread_id;
+__thread uint64_t tsheap__my_thread_id TSHEAP__TLS_MODEL;
 static __thread tsheap_state *my_states;   /* states owned by this thread */
 static __thread int exit_hook_set;
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
-uint64_t thread_id(void)
+uint64_t thread_id_first(void)
 {
-  if (my_thread_id == 0)
-    my_thread_id = atomic_fetch_add(&next_thread_id, 1);
-  return my_thread_id;
+  return tsheap__my_thread_id = atomic_fetch_add(&next_thread_id, 1);
 }
 
-int tsheap__owns(const tsheap_state *st)
-{
-  return st->owner == thread_id() && !atomic_load_explicit(&st->orphaned, memory_order_acquire);
-}
+int tsheap__owns(const tsheap_state *st) { return owned_here(st); }
 
 int tsheap__state_owned(const tsheap_state *st) { return tsheap__owns(st); }
 

@@ -67,13 +67,33 @@ static int cmp_uptr(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+static size_t live_blocks(const arena_owner *o) {
+  size_t blocks, bytes;
+  arena_owner_count(o, &blocks, &bytes);
+  return blocks;
+}
+
+static size_t live_bytes(const arena_owner *o) {
+  size_t blocks, bytes;
+  arena_owner_count(o, &blocks, &bytes);
+  return bytes;
+}
+
+/* A discard leaves its pools waiting for reuse until the next discard: the
+ * discard of an empty owner hands them back to their arenas. */
+static void hand_back_waiting(void) {
+  arena_owner o;
+  arena_owner_init(&o);
+  arena_owner_discard(&o);
+}
+
 /* Fully empty, as after init, discard or release; an owner that merely freed all its
  * blocks may still keep one empty pool per class. */
 static int owner_empty(const arena_owner *o) {
   for (int i = 0; i < TSHEAP_ARENA_CLASSES; i++)
     if (o->used[i])
       return 0;
-  return !o->all && !o->live_blocks && !o->live_bytes;
+  return !o->all;
 }
 
 /* A fresh owner hands out blocks that fit their class and never overlap. */
@@ -103,8 +123,8 @@ static int test_sizes(void) {
       bytes += class_of(s);
     }
   }
-  CHECK(o.live_blocks == N);
-  CHECK(o.live_bytes == bytes);
+  CHECK(live_blocks(&o) == N);
+  CHECK(live_bytes(&o) == bytes);
   for (size_t k = 0; k < N; k++) {
     CHECK(intact(p[k], arena_block_size(p[k]), (uint32_t)k));
     span[k][0] = (uintptr_t)p[k];
@@ -120,7 +140,7 @@ static int test_sizes(void) {
     CHECK(intact(p[k], arena_block_size(p[k]), (uint32_t)k));
   for (size_t k = 1; k < N; k += 2)
     arena_free(p[k]);
-  CHECK(o.live_blocks == 0 && o.live_bytes == 0);
+  CHECK(live_blocks(&o) == 0 && live_bytes(&o) == 0);
   arena_get_totals(&t);
   CHECK(t.pools_used == t0.pools_used);
   arena_owner_discard(&o);
@@ -137,20 +157,20 @@ static int test_counters(void) {
   void *a = arena_malloc(&o, 1), *b = arena_malloc(&o, 16), *c = arena_malloc(&o, 17);
   void *d = arena_malloc(&o, 512);
   CHECK(a && b && c && d);
-  CHECK(o.live_blocks == 4);
-  CHECK(o.live_bytes == 16 + 16 + 32 + 512);
+  CHECK(live_blocks(&o) == 4);
+  CHECK(live_bytes(&o) == 16 + 16 + 32 + 512);
   CHECK(arena_block_size(a) == 16 && arena_block_size(c) == 32 && arena_block_size(d) == 512);
   arena_free(c);
-  CHECK(o.live_blocks == 3 && o.live_bytes == 16 + 16 + 512);
+  CHECK(live_blocks(&o) == 3 && live_bytes(&o) == 16 + 16 + 512);
   arena_free(a);
   arena_free(d);
-  CHECK(o.live_blocks == 1 && o.live_bytes == 16);
+  CHECK(live_blocks(&o) == 1 && live_bytes(&o) == 16);
   /* A freed block is reused before the pool grows. */
   void *e = arena_malloc(&o, 10);
   CHECK(e == a);
   arena_free(b);
   arena_free(e);
-  CHECK(o.live_blocks == 0 && o.live_bytes == 0);
+  CHECK(live_blocks(&o) == 0 && live_bytes(&o) == 0);
 
   /* Fill two pools until a third opens.  Blocks freed in the full pools are handed
    * out again, both of them, before any untouched block or new pool. */
@@ -175,7 +195,7 @@ static int test_counters(void) {
   CHECK((x == in_a && y == in_b) || (x == in_b && y == in_a));
   arena_get_totals(&t);
   CHECK(t.pools_used == t0.pools_used);
-  CHECK(o.live_blocks == (size_t)n && o.live_bytes == (size_t)n * 512);
+  CHECK(live_blocks(&o) == (size_t)n && live_bytes(&o) == (size_t)n * 512);
   arena_owner_discard(&o);
   CHECK(owner_empty(&o));
   return 0;
@@ -194,7 +214,7 @@ static int test_kept_pool(void) {
   arena_free(first);
   arena_get_totals(&t);
   CHECK(t.pools_used == t0.pools_used); /* kept, but holding no live block */
-  CHECK(o.all != NULL && o.live_blocks == 0);
+  CHECK(o.all != NULL && live_blocks(&o) == 0);
   for (int i = 0; i < 1000; i++) {
     char *p = arena_malloc(&o, 64);
     CHECK(POOL_BASE(p) == POOL_BASE(first));
@@ -234,6 +254,19 @@ static int test_kept_pool(void) {
   arena_owner_release(&o);
   arena_owner_release(&other);
   CHECK(owner_empty(&o) && owner_empty(&other));
+
+  /* A released owner's only pool in a class is not kept when its last block
+   * is freed: it goes back, the first pool the arena hands out again. */
+  char *r1 = arena_malloc(&o, 48), *r2 = arena_malloc(&o, 48);
+  CHECK(r1 && r2 && POOL_BASE(r1) == POOL_BASE(r2));
+  arena_owner_release(&o);
+  arena_free(r2);
+  arena_free(r1);
+  char *s = arena_malloc(&other, 48);
+  CHECK(POOL_BASE(s) == POOL_BASE(r1));
+  arena_free(s);
+  arena_owner_release(&other);
+
   arena_get_totals(&t);
   CHECK(t.pools_used == t0.pools_used);
   CHECK(t.orphan_blocks == t0.orphan_blocks);
@@ -314,7 +347,7 @@ static int test_owners_interleaved(void) {
     pools[k][1] = (uintptr_t)w;
   }
   for (int i = 0; i < OWNERS; i++)
-    CHECK(o[i].live_blocks == count[i] && o[i].live_bytes == bytes[i]);
+    CHECK(live_blocks(&o[i]) == count[i] && live_bytes(&o[i]) == bytes[i]);
   qsort(pools, N, sizeof pools[0], cmp_uptr);
   for (int k = 1; k < N; k++)
     if (pools[k][0] == pools[k - 1][0])
@@ -335,12 +368,12 @@ static int test_owners_interleaved(void) {
     count[b[k].owner]--;
     if (k % 97 == 0)
       for (int i = 0; i < OWNERS; i++)
-        CHECK(o[i].live_blocks == count[i] && o[i].live_bytes == bytes[i]);
+        CHECK(live_blocks(&o[i]) == count[i] && live_bytes(&o[i]) == bytes[i]);
   }
   arena_get_totals(&t);
   CHECK(t.pools_used == t0.pools_used);
   for (int i = 0; i < OWNERS; i++) {
-    CHECK(o[i].live_blocks == 0 && o[i].live_bytes == 0);
+    CHECK(live_blocks(&o[i]) == 0 && live_bytes(&o[i]) == 0);
     arena_owner_discard(&o[i]);
     CHECK(owner_empty(&o[i]));
   }
@@ -393,7 +426,7 @@ static int test_visit(void) {
     bytes += want[live][1];
     live++;
   }
-  CHECK(o.live_blocks == live && o.live_bytes == bytes);
+  CHECK(live_blocks(&o) == live && live_bytes(&o) == bytes);
   qsort(want, live, sizeof want[0], cmp_uptr);
 
   CHECK(arena_owner_visit(&o, collect, &s) == 0);
@@ -447,7 +480,7 @@ static int test_discard(void) {
     p[SIZE - 1] = 2;
     arenas[k] = ARENA_BASE(p);
   }
-  CHECK(o.live_blocks == N && o.live_bytes == (size_t)N * SIZE);
+  CHECK(live_blocks(&o) == N && live_bytes(&o) == (size_t)N * SIZE);
   /* Sort now: qsort may malloc, and that must not land in the arenas checked below. */
   qsort(arenas, N, sizeof arenas[0], cmp_uptr);
   size_t distinct = 0;
@@ -463,10 +496,38 @@ static int test_discard(void) {
   CHECK(owner_empty(&o));
   arena_get_totals(&t2);
   CHECK(t2.pools_used == t0.pools_used);
-  CHECK(t2.arenas <= t0.arenas + 1);
+  CHECK(t2.arenas == t1.arenas);
   CHECK(t2.orphan_blocks == t0.orphan_blocks);
 
-  /* The arenas really went back to the OS, bar at most one kept for reuse. */
+  /* The discarded pools wait: another owner gets them before any new arena,
+   * carved afresh in another class. */
+  enum { SIZE2 = 64, N2 = N * SIZE / SIZE2 / 2 };
+  static char *q[N2];
+  arena_owner o2;
+  arena_owner_init(&o2);
+  for (int k = 0; k < N2; k++) {
+    q[k] = arena_malloc(&o2, SIZE2);
+    CHECK(q[k] != NULL);
+    CHECK(bsearch(&(uintptr_t){ARENA_BASE(q[k])}, arenas, distinct, sizeof arenas[0], cmp_uptr));
+    fill(q[k], SIZE2, (uint32_t)k);
+  }
+  for (int k = 0; k < N2; k++)
+    CHECK(intact(q[k], SIZE2, (uint32_t)k));
+  arena_get_totals(&t2);
+  CHECK(t2.arenas == t1.arenas);
+  CHECK(live_blocks(&o2) == N2);
+  for (int k = 0; k < N2; k++)
+    arena_free(q[k]);
+  CHECK(live_blocks(&o2) == 0);
+  arena_owner_discard(&o2);
+
+  /* The next discard hands the waiting pools back: the arenas really go back
+   * to the OS, bar at most one kept for reuse. */
+  arena_owner_init(&o);
+  arena_owner_discard(&o);
+  arena_get_totals(&t2);
+  CHECK(t2.pools_used == t0.pools_used);
+  CHECK(t2.arenas <= t0.arenas + 1);
   size_t kept = 0;
   for (size_t k = 0; k < distinct; k++) {
     if (arena_owns((void *)(arenas[k] + POOL_SIZE / 2)))
@@ -484,12 +545,12 @@ static int test_discard(void) {
     CHECK(p[k] != NULL);
     fill(p[k], class_of(1 + (size_t)k * 5), (uint32_t)k);
   }
-  CHECK(o.live_blocks == 100);
+  CHECK(live_blocks(&o) == 100);
   for (int k = 0; k < 100; k++)
     CHECK(intact(p[k], class_of(1 + (size_t)k * 5), (uint32_t)k));
   for (int k = 0; k < 100; k += 2)
     arena_free(p[k]);
-  CHECK(o.live_blocks == 50);
+  CHECK(live_blocks(&o) == 50);
   arena_owner_discard(&o);
   arena_get_totals(&t2);
   CHECK(t2.pools_used == t0.pools_used);
@@ -556,7 +617,7 @@ static int test_release(void) {
     CHECK(!bsearch(&pc, pools, np, sizeof pools[0], cmp_uptr));
     CHECK(!bsearch(&pa, pools, np, sizeof pools[0], cmp_uptr));
   }
-  CHECK(a.live_blocks == M && c.live_blocks == M);
+  CHECK(live_blocks(&a) == M && live_blocks(&c) == M);
 
   size_t left = 0;
   for (int k = 0; k < N; k++)
@@ -571,10 +632,11 @@ static int test_release(void) {
   }
   arena_get_totals(&t);
   CHECK(t.orphan_blocks == t0.orphan_blocks);
-  CHECK(a.live_blocks == M && c.live_blocks == M); /* orphan frees touch no live owner */
+  CHECK(live_blocks(&a) == M && live_blocks(&c) == M); /* orphan frees touch no live owner */
 
   arena_owner_discard(&a);
   arena_owner_discard(&c);
+  hand_back_waiting();
   arena_get_totals(&t);
   CHECK(t.pools_used == t0.pools_used);
   CHECK(t.arenas <= t0.arenas + 1);
@@ -672,7 +734,7 @@ static int test_churn(void) {
         CHECK(intact(live[i].p, live[i].size, live[i].tag));
       for (int i = 0; i < OWNERS; i++) {
         struct sum s = {0, 0};
-        CHECK(o[i].live_blocks == count[i] && o[i].live_bytes == bytes[i]);
+        CHECK(live_blocks(&o[i]) == count[i] && live_bytes(&o[i]) == bytes[i]);
         CHECK(arena_owner_visit(&o[i], add_up, &s) == 0);
         CHECK(s.n == count[i] && s.bytes == bytes[i]);
       }
@@ -690,13 +752,14 @@ static int test_churn(void) {
   CHECK(t.orphan_blocks == t0.orphan_blocks);
   CHECK(t.pools_used == t0.pools_used);
   for (int i = 0; i < OWNERS; i++) {
-    CHECK(o[i].live_blocks == 0 && o[i].live_bytes == 0);
+    CHECK(live_blocks(&o[i]) == 0 && live_bytes(&o[i]) == 0);
     if (i % 2)
       arena_owner_discard(&o[i]);
     else
       arena_owner_release(&o[i]); /* kept empty pools must not go to the orphan */
     CHECK(owner_empty(&o[i]));
   }
+  hand_back_waiting();
   arena_get_totals(&t);
   CHECK(t.pools_used == t0.pools_used);
   CHECK(t.orphan_blocks == t0.orphan_blocks);
@@ -721,12 +784,14 @@ int main(void) {
   };
   int failed = 0;
   for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+    hand_back_waiting();
     if (tests[i].fn()) {
       fprintf(stderr, "test_arena: %s FAILED\n", tests[i].name);
       failed = 1;
     }
   }
   arena_totals t;
+  hand_back_waiting();
   arena_get_totals(&t);
   if (!failed && (t.pools_used || t.orphan_blocks || t.arenas > 1)) {
     fprintf(stderr, "test_arena: leftovers: %zu arenas, %zu pools, %zu orphan blocks\n", t.arenas,
