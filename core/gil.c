@@ -6,6 +6,7 @@
  * thread-local flag, which the _nogil entry points and the state functions
  * use to take it only when needed.
  */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,11 +20,17 @@ static int fork_took_it;   /* prepare took the GIL for fork (it was not held) */
 
 int tsheap__gil_held_here(void) { return held; }
 
+static atomic_int waiting;   /* threads blocked in tsheap__gil_enter */
+
 int tsheap__gil_enter(void)
 {
   if (held)
     return 0;
-  pthread_mutex_lock(&gil);
+  if (pthread_mutex_trylock(&gil) != 0) {
+    atomic_fetch_add_explicit(&waiting, 1, memory_order_relaxed);
+    pthread_mutex_lock(&gil);
+    atomic_fetch_sub_explicit(&waiting, 1, memory_order_relaxed);
+  }
   held = 1;
   return 1;
 }
@@ -60,6 +67,18 @@ tsheap_status tsheap__gil_release(void)
 
 int tsheap__gil_held(void) { return held; }
 
+tsheap_status tsheap__gil_yield(void)
+{
+  if (!held)
+    return TSHEAP_E_GIL;
+  if (atomic_load_explicit(&waiting, memory_order_relaxed) != 0) {
+    tsheap__gil_leave(1);
+    sched_yield();            /* the waiter, woken by the unlock, gets its turn */
+    tsheap__gil_enter();
+  }
+  return TSHEAP_OK;
+}
+
 int backend_lock(void) { return tsheap__gil_enter(); }
 void backend_unlock(int locked) { tsheap__gil_leave(locked); }
 
@@ -72,6 +91,7 @@ void backend_fork_child(void)
 {
   pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
   gil = fresh;
+  atomic_store(&waiting, 0);   /* the parent's waiters are not here */
   if (fork_took_it)
     held = 0;
   else

@@ -255,6 +255,12 @@ func { name = "gil_release", swig = false, builds = { "gil" }, returns = { "tshe
   impl = { gil = "tsheap__gil_release" },
   doc = "Drop the library's global lock (TSHEAP_E_GIL if the caller does not hold it)." }
 
+func { name = "gil_yield", swig = false, builds = { "gil" }, returns = { "tsheap_status", kind = "status" }, thread = "any", since = "0.1.0",
+  impl = { gil = "tsheap__gil_yield" },
+  doc = [[Let a thread that waits for the library's global lock have it, then take it back: for a
+caller that holds it for long stretches (TSHEAP_E_GIL if the caller does not hold it).  Costs
+a load when nobody waits.]] }
+
 func { name = "gil_held", builds = { "gil" }, returns = { "int", kind = "value" }, thread = "any", since = "0.1.0",
   impl = { gil = "tsheap__gil_held" },
   doc = "1 if the calling thread holds the library's global lock." }

@@ -7,11 +7,13 @@
  * own lua_State on its own thread's heap, and returns what each returned
  * with its heap's statistics.  Only nil, booleans, numbers and strings cross
  * between states.  In the GIL build a running state holds the GIL and lets
- * it go every few thousand instructions, as CPython's eval loop does.
+ * a waiting thread have it now and then, as CPython's eval loop does (see
+ * "the GIL around a running state").
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,17 +116,34 @@ static void free_values(values *vs)
   vs->n = 0;
 }
 
+typedef struct host {
+  tsheap_state *st;
+  tsheap_lua_heap *heap;
+  lua_State *L;
+  tsheap_domain domain;
+  int discardable;
+  size_t cap;
+  int concurrent;         /* one of several threads of run_threads */
+  int holding;            /* between hold_gil and gil_done: the GIL is held */
+  unsigned countdown;     /* allocations until the next look for GIL waiters */
+} host;
+
 /* ---- the GIL around a running state ---- */
 
+/* In the GIL build a running state holds the GIL.  It lets a waiting thread
+ * in every YIELD_EVERY allocations (tsheap_gil_yield: a load when nobody
+ * waits).  A count hook would catch code that does not allocate too, but
+ * with any hook set Lua 5.4 sends every instruction through its hook check
+ * (binary-trees ran 1.6x the instructions), so only a state that runs beside
+ * others sets one: one of run_threads' threads, or a state started while
+ * another runs. */
+#define YIELD_EVERY 256
+
 #ifdef TSHEAP_FREE_THREADED
-static int hold_gil(lua_State *L) { (void)L; return 0; }
-static void gil_done(int took) { (void)took; }
+static int hold_gil(host *h) { (void)h; return 0; }
+static void gil_done(host *h, int took) { (void)h; (void)took; }
 #else
-static void gil_done(int took)
-{
-  if (took)
-    tsheap_gil_release();
-}
+static atomic_int running;   /* states between hold_gil and gil_done */
 
 static void let_go(lua_State *L, lua_Debug *ar)
 {
@@ -135,31 +154,46 @@ static void let_go(lua_State *L, lua_Debug *ar)
   tsheap_gil_acquire();
 }
 
-static int hold_gil(lua_State *L)
+static int hold_gil(host *h)
 {
   int took = !tsheap_gil_held() && tsheap_gil_acquire() == TSHEAP_OK;
-  lua_sethook(L, let_go, LUA_MASKCOUNT, GIL_INTERVAL);
+  h->holding = 1;
+  if (atomic_fetch_add(&running, 1) > 0 || h->concurrent)
+    lua_sethook(h->L, let_go, LUA_MASKCOUNT, GIL_INTERVAL);
   return took;
 }
 
+static void gil_done(host *h, int took)
+{
+  h->holding = 0;
+  atomic_fetch_sub(&running, 1);
+  if (took)
+    tsheap_gil_release();
+}
 #endif
 
-static void drop_gil(lua_State *L, int took)
+static void drop_gil(host *h, int took)
 {
-  lua_sethook(L, NULL, 0, 0);
-  gil_done(took);
+  lua_sethook(h->L, NULL, 0, 0);
+  gil_done(h, took);
+}
+
+/* Outside hold_gil (lua_newstate) the _nogil entry takes the GIL itself. */
+static void *host_alloc(void *ud, void *block, size_t osize, size_t nsize)
+{
+  host *h = ud;
+#ifndef TSHEAP_FREE_THREADED
+  if (!h->holding)
+    return tsheap_lua_alloc_nogil(h->heap, block, osize, nsize);
+  if (--h->countdown == 0) {
+    h->countdown = YIELD_EVERY;
+    tsheap_gil_yield();
+  }
+#endif
+  return tsheap_lua_alloc(h->heap, block, osize, nsize);
 }
 
 /* ---- one state on one heap ---- */
-
-typedef struct host {
-  tsheap_state *st;
-  tsheap_lua_heap *heap;
-  lua_State *L;
-  tsheap_domain domain;
-  int discardable;
-  size_t cap;
-} host;
 
 /* A thread state of the host's own, without changing the thread's current one. */
 static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
@@ -179,7 +213,8 @@ static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
   tsheap_state_switch(prev);
   s = tsheap_lua_heap_create(h->st, d, cap, &h->heap);
   if (s == TSHEAP_OK) {
-    h->L = lua_newstate(tsheap_lua_alloc_nogil, h->heap);
+    h->countdown = YIELD_EVERY;
+    h->L = lua_newstate(host_alloc, h);
     if (h->L == NULL)
       s = TSHEAP_E_NOMEM;
   }
@@ -190,9 +225,9 @@ static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
     h->st = NULL;
     return s;
   }
-  int took = hold_gil(h->L);
+  int took = hold_gil(h);
   luaL_openlibs(h->L);
-  drop_gil(h->L, took);
+  drop_gil(h, took);
   return TSHEAP_OK;
 }
 
@@ -200,9 +235,9 @@ static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
 static void host_close(host *h)
 {
   if (h->L != NULL) {
-    int took = hold_gil(h->L);
+    int took = hold_gil(h);
     lua_close(h->L);
-    gil_done(took);
+    gil_done(h, took);
     h->L = NULL;
   }
   if (h->heap != NULL) {
@@ -223,7 +258,7 @@ static int host_run(host *h, const char *code, size_t len, const values *args, v
 {
   lua_State *L = h->L;
   results->n = 0;
-  int took = hold_gil(L);
+  int took = hold_gil(h);
   int base = lua_gettop(L);
   int ok = luaL_loadbuffer(L, code, len, "=luastate") == 0;
   if (ok) {
@@ -237,7 +272,7 @@ static int host_run(host *h, const char *code, size_t len, const values *args, v
     snprintf(err, errlen, "%s", msg != NULL ? msg : "error object is not a string");
   }
   lua_settop(L, base);
-  drop_gil(L, took);
+  drop_gil(h, took);
   return ok;
 }
 
@@ -358,6 +393,7 @@ typedef struct job {
   char err[512];
   tsheap_domain domain;
   size_t cap;
+  int concurrent;         /* more than one job */
   tsheap_domain_stats stats;
   size_t used, used_after_close;
   double seconds;         /* wall time of the run itself */
@@ -379,14 +415,15 @@ static void *run_job(void *arg)
     snprintf(j->err, sizeof j->err, "cannot open a Lua state: %s", tsheap_strerror(s));
     return NULL;
   }
+  h.concurrent = j->concurrent;
   double start = now();
   j->ok = host_run(&h, j->code, j->len, &j->args, &j->results, j->err, sizeof j->err);
   j->seconds = now() - start;
   tsheap_state_stats(h.st, h.domain, &j->stats);
   j->used = tsheap_lua_heap_used(h.heap);
-  int took = hold_gil(h.L);
+  int took = hold_gil(&h);
   lua_close(h.L);
-  gil_done(took);
+  gil_done(&h, took);
   h.L = NULL;
   j->used_after_close = tsheap_lua_heap_used(h.heap);
   host_close(&h);
@@ -419,6 +456,7 @@ static int run_threads(lua_State *L)
     j->len = len;
     j->domain = d;
     j->cap = cap;
+    j->concurrent = n > 1;
     lua_pushinteger(L, i + 1);
     lua_pushinteger(L, n);
     lua_insert(L, first_arg);

@@ -49,6 +49,39 @@ static int in_child(void (*fn)(void))
   return status;
 }
 
+/* A holder that yields lets a waiting thread in; with nobody waiting it keeps
+ * the lock. */
+static atomic_int waiter_ran;
+
+static void *wait_for_gil(void *arg)
+{
+  (void)arg;
+  CHECK_STATUS(tsheap_gil_acquire(), TSHEAP_OK);
+  atomic_store(&waiter_ran, 1);
+  CHECK_STATUS(tsheap_gil_release(), TSHEAP_OK);
+  return NULL;
+}
+
+static void test_yield(void)
+{
+  CHECK_STATUS(tsheap_gil_yield(), TSHEAP_E_GIL);
+  CHECK_STATUS(tsheap_gil_acquire(), TSHEAP_OK);
+  CHECK_STATUS(tsheap_gil_yield(), TSHEAP_OK);
+  CHECK(tsheap_gil_held() == 1);
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, wait_for_gil, NULL) == 0);
+  usleep(50000);
+  CHECK(atomic_load(&waiter_ran) == 0);     /* held: the waiter waits */
+  for (int i = 0; i < 100000 && !atomic_load(&waiter_ran); i++) {
+    CHECK_STATUS(tsheap_gil_yield(), TSHEAP_OK);
+    if (i % 100 == 99) usleep(1000);
+  }
+  CHECK(atomic_load(&waiter_ran) == 1);     /* a yield let it in */
+  CHECK(tsheap_gil_held() == 1);
+  CHECK_STATUS(tsheap_gil_release(), TSHEAP_OK);
+  pthread_join(t, NULL);
+}
+
 static void malloc_without_gil(void) { tsheap_malloc(TSHEAP_DOMAIN_DEFAULT, 8); }
 static void free_without_gil(void) { tsheap_free(NULL); }
 static void size_without_gil(void) { tsheap_block_size(NULL); }
@@ -79,6 +112,7 @@ static void test_checked(void)
 int main(void)
 {
   test_lock();
+  test_yield();
   test_checked();
   return check_done();
 }
