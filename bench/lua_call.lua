@@ -1,13 +1,15 @@
 -- lua_call.lua: the cost of a block allocated and freed from Lua, through the
 -- tsheap module against the hand-written module of lua_handwritten.c.
 --   lua_call.lua time N REP          one repetition: N pairs through each
---                                    module, both builds, in one process;
---                                    lines of build, REP, module|hw, ns a pair
---   lua_call.lua summary             reads those lines; per build: module
---                                    ns, hand-written ns (medians), their
---                                    ratio, lowest and highest ratio of a REP
+--                                    module, both builds, in one process
+--   lua_call.lua summary             reads raw.tsv lines (time's and
+--                                    lua_call.sh instr's, with the repetition
+--                                    first) and prints a Markdown table
 --   lua_call.lua loop BUILD WHICH N  the loop once (BUILD ft|gil, WHICH
 --                                    module|hw), for callgrind
+-- time prints the lines of bench/clock.h's report(): workload lua_call,
+-- peer module or hand-written, configuration INTERPRETER/BUILD (lua5.4 or
+-- luajit; tsheap-ft or tsheap-gil), unit ns, the CPU time a pair.
 -- The modules are found on LUA_CPATH (lua_call.sh sets it).  Lua 5.1 syntax:
 -- it runs under LuaJIT too.
 --
@@ -19,6 +21,9 @@ local names = {
   ft = { module = "tsheap", hw = "hw" },
   gil = { module = "tsheap.gil", hw = "hw_gil" },
 }
+local PEER = { module = "module", hw = "hand-written" }
+local BUILD = { ft = "tsheap-ft", gil = "tsheap-gil" }
+local INTERP = jit and "luajit" or ("lua" .. _VERSION:match("%d+%.%d+"))
 
 -- Each build's library keeps its own current state: one of each, made by the
 -- module (the hand-written one allocates from it too).
@@ -40,6 +45,7 @@ end
 local function median(xs)
   table.sort(xs)
   local k = #xs
+  if k == 0 then return nil end
   return k % 2 == 1 and xs[(k + 1) / 2] or (xs[k / 2] + xs[k / 2 + 1]) / 2
 end
 
@@ -57,28 +63,42 @@ elseif mode == "time" then
       collectgarbage("collect")
       local t0 = os.clock()
       loop(t, n)
-      print(("%s\t%d\t%s\t%.2f"):format(build, rep, which, (os.clock() - t0) * 1e9 / n))
+      print(("lua_call\t%s\t%s/%s\tns\t%.4f"):format(PEER[which], INTERP, BUILD[build], (os.clock() - t0) * 1e9 / n))
     end
   end
 elseif mode == "summary" then
-  local ns, builds = {}, {}
+  local v, configs = {}, {}   -- v[config][peer][rep] = value
   for line in io.lines() do
-    local build, rep, which, v = line:match("^(%S+)\t(%S+)\t(%S+)\t(%S+)$")
-    if not ns[build] then
-      ns[build] = {}
-      builds[#builds + 1] = build
+    local rep, peer, config, value = line:match("^(%d+)\tlua_call\t([^\t]+)\t([^\t]+)\t[^\t]+\t([^\t]+)$")
+    if rep then
+      if not v[config] then
+        v[config] = { module = {}, ["hand-written"] = {} }
+        if not config:match("^instr/") then configs[#configs + 1] = config end
+      end
+      v[config][peer][tonumber(rep)] = tonumber(value)
     end
-    ns[build][rep] = ns[build][rep] or {}
-    ns[build][rep][which] = tonumber(v)
   end
-  for _, build in ipairs(builds) do
-    local mod, hw, ratios = {}, {}, {}
-    for _, r in pairs(ns[build]) do
-      mod[#mod + 1], hw[#hw + 1], ratios[#ratios + 1] = r.module, r.hw, r.module / r.hw
+  local function values(c, p)
+    local xs = {}
+    for _, x in pairs(c and c[p] or {}) do xs[#xs + 1] = x end
+    return xs
+  end
+  local function fmt(f, x) return x and f:format(x) or "n/a" end
+  print("| interpreter | build | module ns | hand-written ns | ratio (range) | module instructions | hand-written instructions | ratio |")
+  print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+  for _, config in ipairs(configs) do
+    local ns, instr = v[config], v["instr/" .. config]
+    local ratios = {}
+    for rep, m in pairs(ns.module) do
+      if ns["hand-written"][rep] then ratios[#ratios + 1] = m / ns["hand-written"][rep] end
     end
-    local m, h = median(mod), median(hw)
     table.sort(ratios)
-    print(("%s\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f"):format(build, m, h, m / h, ratios[1], ratios[#ratios]))
+    local m, h = median(values(ns, "module")), median(values(ns, "hand-written"))
+    local im, ih = median(values(instr, "module")), median(values(instr, "hand-written"))
+    local interp, build = config:match("^(.-)/(.*)$")
+    print(("| %s | %s | %s | %s | %s (%s-%s) | %s | %s | %s |"):format(interp, build, fmt("%.1f", m), fmt("%.1f", h),
+      fmt("%.2fx", m and h and m / h), fmt("%.2f", ratios[1]), fmt("%.2f", ratios[#ratios]),
+      fmt("%.0f", im), fmt("%.0f", ih), fmt("%.2fx", im and ih and im / ih)))
   end
 else
   error("usage: lua_call.lua time N REP | summary | loop BUILD module|hw N")

@@ -94,7 +94,9 @@ end
 -- the worst item.  f(peer) is the item's number with peer as the subject, r
 -- (optional) the per-repetition ratios for that peer.  The same test is also
 -- run with a reference peer as the subject (mimalloc used directly, or
--- pymalloc), so a miss that mimalloc itself would have shows as such.
+-- pymalloc), so a miss that mimalloc itself would have shows as such; or,
+-- where the item has ref(peer), the subject's worst item measured another
+-- way (instructions for a wall time), named by the target's ref.
 local targets = {}
 
 local function spread_of(r)
@@ -127,7 +129,8 @@ local function check(t)
   end
   result[6] = ""
   if t.ref and w then      -- the reference on the subject's worst item
-    local rv = w.item.f(t.ref)
+    local rv
+    if w.item.ref then rv = w.item.ref(t.subject) else rv = w.item.f(t.ref) end
     result[6] = t.ref .. ": " .. (rv and fmt(rv) or "n/a")
   end
   targets[#targets + 1] = result
@@ -207,6 +210,18 @@ for _, b in ipairs({ "tsheap-ft", "tsheap-gil" }) do
   check { what = ("Lua binary-trees depth %s, tsheap.luastate (%s)"):format(param.depth or "?", b),
           goal = ">= 1.35x faster than stock lua5.4", subject = b, le = false, limit = 1.35, items = { lua } }
 end
+-- lua_call.sh's configurations: interpreter/build
+local LUA_CALL = { "lua5.4/tsheap-ft", "lua5.4/tsheap-gil", "luajit/tsheap-ft", "luajit/tsheap-gil" }
+local calls = {}
+for _, c in ipairs(LUA_CALL) do
+  local item = over("lua_call", c, "hand-written")
+  item.label = c:gsub("/", " ")
+  item.ref = over("lua_call", "instr/" .. c, "hand-written").f
+  calls[#calls + 1] = item
+end
+check { what = "Lua alloc+free through the module, 64 B, both builds, lua5.4 and luajit, CPU time",
+        goal = "<= 1.5x a hand-written Lua C function", subject = "module", ref = "instructions", le = true,
+        limit = 1.5, items = calls }
 
 -- ---- the report ----
 
@@ -237,7 +252,7 @@ say("## Targets")
 say("")
 say("Range: the same ratio within each repetition, lowest to highest.  Reference: the same test")
 say("with another peer in tsheap's place (mimalloc used directly, or pymalloc), the floor that a")
-say("layer over it starts from.")
+say("layer over it starts from; for the Lua module, the same ratio in instructions (callgrind).")
 say("")
 header({ "target", "goal", "measured (median)", "result", "range over reps", "reference" }, true)
 local passed, missed = 0, 0
@@ -317,32 +332,34 @@ for _, p in ipairs(PEERS) do
   row({ p, num(one), num(two), x(ratio(two, one)), num(c1), num(c2), x(ratio(c2, c1)) })
 end
 
--- 3. cross-thread free
-say("")
-say(("## 3. Cross-thread free: ns per 64 B object, %s objects (reference: tsheap-ft)"):format(param.xfree or "?"))
-say("")
-say("One thread allocates, another frees, through a ring of 4096 slots, 64 objects at a time; GIL")
-say("peers take the GIL around each batch of 64.")
-say("")
-header({ "peer", "ns per object", "over tsheap-ft" })
-for _, p in ipairs(PEERS) do
-  local v = med("xfree", p, "64")
-  row({ p, num(v), x(ratio(v, med("xfree", "tsheap-ft", "64"))) })
+-- A section of one number per peer (workload w, configuration c) and that
+-- number over tsheap-ft's; lines are the text under the heading.
+local function per_peer_section(heading, lines, unit, w, c)
+  say("")
+  say(heading)
+  say("")
+  for _, l in ipairs(lines) do say(l) end
+  say("")
+  header({ "peer", unit, "over tsheap-ft" })
+  for _, p in ipairs(PEERS) do
+    local v = med(w, p, c)
+    row({ p, num(v), x(ratio(v, med(w, "tsheap-ft", c))) })
+  end
 end
 
+-- 3. cross-thread free
+per_peer_section(("## 3. Cross-thread free: ns per 64 B object, %s objects (reference: tsheap-ft)")
+                 :format(param.xfree or "?"), {
+  "One thread allocates, another frees, through a ring of 4096 slots, 64 objects at a time; GIL",
+  "peers take the GIL around each batch of 64.",
+}, "ns per object", "xfree", "64")
+
 -- 4. churn
-say("")
-say(("## 4. Thread churn: microseconds per short-lived thread, %s threads (reference: tsheap-ft)")
-    :format(param.churn or "?"))
-say("")
-say("Each thread begins (tsheap: a state; mi_heap: a heap; pymalloc: a thread state), allocates and")
-say("frees 1000 x 64 B, ends; one thread at a time, creation and join included.")
-say("")
-header({ "peer", "us per thread", "over tsheap-ft" })
-for _, p in ipairs(PEERS) do
-  local v = med("churn", p, "thread")
-  row({ p, num(v), x(ratio(v, med("churn", "tsheap-ft", "thread"))) })
-end
+per_peer_section(("## 4. Thread churn: microseconds per short-lived thread, %s threads (reference: tsheap-ft)")
+                 :format(param.churn or "?"), {
+  "Each thread begins (tsheap: a state; mi_heap: a heap; pymalloc: a thread state), allocates and",
+  "frees 1000 x 64 B, ends; one thread at a time, creation and join included.",
+}, "us per thread", "churn", "thread")
 
 -- 5. teardown
 say("")
@@ -393,6 +410,24 @@ header({ "peer", "asked at peak", "peak RSS", "RSS after", "lazily freed" })
 for _, p in ipairs(PEERS) do
   row({ p, num(med("memory", p, "asked")), num(med("memory", p, "peak")), num(med("memory", p, "after")),
         num(med("memory", p, "lazyfree")) })
+end
+
+-- 8. Lua calls
+say("")
+say("## 8. A block allocated and freed from Lua: per pair, the module against a hand-written one")
+say("")
+say('`local b = t.malloc("raw", 64); b:free()` through the tsheap module (`tsheap`, `tsheap.gil`)')
+say("and through `bench/lua_handwritten.c`, a Lua C module written by hand on the same library calls.")
+say(("ns: CPU time, %s pairs a run, both modules in one process a repetition (the first one"):format(param.lua_call_n or "?"))
+say("alternating).  Instructions: callgrind, the difference of two run lengths.  Both count the")
+say("whole loop: the Lua code, the calls and the collection of the block objects.")
+say("")
+header({ "interpreter, build", "module ns", "hand-written ns", "ns, module / hand-written", "module instructions",
+         "hand-written instructions", "instructions, module / hand-written" })
+for _, c in ipairs(LUA_CALL) do
+  local mn, hn = med("lua_call", "module", c), med("lua_call", "hand-written", c)
+  local mi, hi = med("lua_call", "module", "instr/" .. c), med("lua_call", "hand-written", "instr/" .. c)
+  row({ (c:gsub("/", " ")), num(mn), num(hn), x(ratio(mn, hn)), num(mi), num(hi), x(ratio(mi, hi)) })
 end
 
 local report = table.concat(out, "\n") .. "\n"
@@ -452,3 +487,8 @@ dat("lua", { "host", "seconds" }, {
   { "gil-1-thread", med("lua", "tsheap-gil", "threads/1") },
   { "gil-2-threads", med("lua", "tsheap-gil", "threads/2") },
 })
+local call_rows = {}
+for _, c in ipairs(LUA_CALL) do
+  call_rows[#call_rows + 1] = { (c:gsub("/", "-")), med("lua_call", "module", c), med("lua_call", "hand-written", c) }
+end
+dat("lua_call", { "config", "module", "hand-written" }, call_rows)

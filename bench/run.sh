@@ -59,10 +59,10 @@ bash "$here/build.sh" "$build" "$bin"
 # Sizes of each workload: full, or tiny for BENCH_QUICK=1.
 if [[ $quick == 1 ]]; then
   pairs=20000 thread_rounds=20 xfree=20000 churn=50 teardown=10000 mem_blocks=2000 mem_rounds=2
-  depth=8 cg_short=2 cg_long=4
+  depth=8 cg_short=2 cg_long=4 lua_call_n=20000 lua_call_cg="2000 7000"
 else
   pairs=5000000 thread_rounds=10000 xfree=10000000 churn=2000 teardown=1000000 mem_blocks=100000 mem_rounds=20
-  depth=16 cg_short=100 cg_long=200
+  depth=16 cg_short=100 cg_long=200 lua_call_n=1000000 lua_call_cg="20000 70000"
 fi
 peers="glibc mimalloc mi_heap jemalloc tcmalloc pymalloc tsheap-ft tsheap-gil"
 results=$here/results
@@ -72,6 +72,10 @@ raw=$results/raw.tsv
 : >"$raw"
 unset PYTHONMALLOC PYTHONMALLOCSTATS MIMALLOC_VERBOSE MALLOC_CONF TCMALLOC_RELEASE_RATE || true
 export LUA_CPATH="$build/bindings/lua/lua54/?.so"
+# lua_call.sh's sizes, and its hand-written Lua modules built once for all
+# the repetitions
+export LUA_CALL_HW="$bin/lua_call" LUA_CALL_N="$lua_call_n" LUA_CALL_CG="$lua_call_cg"
+bash "$here/lua_call.sh" "$build" build
 
 # record REP CMD...: run one measurement; its lines go to raw.tsv, tagged.
 record() {
@@ -114,6 +118,7 @@ for rep in $(seq 1 "$reps"); do
       printf '%s\tlua\t%s\tthreads/%s\ts\t%s\n' "$rep" "$peer" "$n" "$s" >>"$raw"
     done
   done
+  record "$rep" bash "$here/lua_call.sh" "$build" time "$rep"
   printf '%s\tmachine\tothers\trep\tpercent\t%s\n' "$rep" "$(others_pct "$rep_busy" "$rep_own" "$rep_start")" >>"$raw"
 done
 others=$(others_pct "$busy_start" "$own_start" "$seconds_start")
@@ -134,6 +139,7 @@ for pattern in batch same; do
     done
   done
 done
+record 1 bash "$here/lua_call.sh" "$build" instr
 
 seconds=$(($(date +%s) - start))
 cat >"$results/meta.txt" <<EOF
@@ -152,6 +158,7 @@ param	teardown	$teardown
 param	mem_blocks	$mem_blocks
 param	mem_rounds	$mem_rounds
 param	depth	$depth
+param	lua_call_n	$lua_call_n
 EOF
 lua5.4 "$here/report.lua" "$raw" "$results/meta.txt" "$results"
 (cd "$results" && gnuplot -e "depth=$depth; blocks=$mem_blocks" "$here/plots.gp")
