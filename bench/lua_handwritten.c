@@ -5,8 +5,10 @@
  * the library's error as a Lua error, use after free refused, a block freed
  * once by __gc.  What it leaves out is the module's own extra safety (a
  * block's state and discard epoch, no allocation into a domain being
- * visited), which the module pays for within the target.  Built once per
- * build of the library: HW_OPEN names the opener.
+ * visited), which the module pays for within the target.  Its argument
+ * checks repeat the module's on purpose: a baseline must not share the code
+ * it is held against.  Built once per build of the library: HW_OPEN names
+ * the opener.
  */
 #define TSHEAP_NO_INLINE 1   /* call the exported functions, as the module does */
 #include <math.h>
