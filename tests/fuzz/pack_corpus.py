@@ -9,8 +9,7 @@ coverage edges and features.  It then packs inputs into --seeds files of at
 most --size bytes, greedily, densest new coverage first.  Each input is
 followed by 8 zero bytes, so that its last operation reads the zeros it read
 alone.  A packed seed runs its pieces one after another in one input, so it
-keeps most of their coverage, not all of it.  TSHEAP_FUZZ_SKIP is passed
-through (see README.md).
+keeps most of their coverage, not all of it.
 """
 import argparse
 import os
