@@ -1,6 +1,9 @@
 /* pairs.c - workload 1: allocate+free pairs of one size in two patterns.
  * "same" frees each block at once, so the allocator hands the same block
- * back; "batch" allocates 1000 blocks, then frees them in order.
+ * back; "batch" allocates 1000 blocks, then frees them in order.  A third,
+ * "mixed", allocates 1000 blocks of sizes from 16 to 256 B and frees them in
+ * a shuffled order, as a program's objects come and go (the same sizes and
+ * order for every peer).
  *
  *   pairs PAIRS                     ns per pair, every pattern and size
  *                                   (a tenth of PAIRS above 256 B)
@@ -31,6 +34,34 @@ static void batch(size_t size, long rounds)
     for (int i = 0; i < BATCH; i++) blocks[i] = peer_malloc(size);
     peer_escape(blocks);
     for (int i = 0; i < BATCH; i++) peer_free(blocks[i]);
+  }
+}
+
+static size_t mixed_size[BATCH];
+static int mixed_order[BATCH];
+
+static void mixed_init(void)
+{
+  unsigned x = 12345;
+  for (int i = 0; i < BATCH; i++) {
+    x = x * 1103515245u + 12345u;
+    mixed_size[i] = 16 + (x >> 8) % 241;
+    mixed_order[i] = i;
+  }
+  for (int i = BATCH - 1; i > 0; i--) {
+    x = x * 1103515245u + 12345u;
+    int j = (int)((x >> 8) % (unsigned)(i + 1)), t = mixed_order[i];
+    mixed_order[i] = mixed_order[j];
+    mixed_order[j] = t;
+  }
+}
+
+static void mixed(long rounds)
+{
+  for (long r = 0; r < rounds; r++) {
+    for (int i = 0; i < BATCH; i++) blocks[i] = peer_malloc(mixed_size[i]);
+    peer_escape(blocks);
+    for (int i = 0; i < BATCH; i++) peer_free(blocks[mixed_order[i]]);
   }
 }
 
@@ -67,6 +98,12 @@ int main(int argc, char **argv)
         snprintf(config, sizeof config, "%s/%zu", patterns[p], sizes[s]);
         report("pairs", PEER_NAME, config, "ns", (t1 - t0) / (double)n);
       }
+    mixed_init();
+    mixed(pairs / 10 / BATCH + 1);
+    double t0 = now_ns();
+    mixed(pairs / BATCH);
+    double t1 = now_ns();
+    report("pairs", PEER_NAME, "mixed/16-256", "ns", (t1 - t0) / (double)(pairs / BATCH * BATCH));
   }
   peer_unlock();
   peer_thread_end();

@@ -163,10 +163,18 @@ end
 check { what = "free-threaded alloc+free, batch, 16-256 B, callgrind", goal = "<= 1.05x mi_heap_malloc+mi_free instructions",
         subject = "tsheap-ft", ref = "mimalloc", le = true, limit = 1.05,
         items = each_small("batch", function(c) return over("instr", c, "mi_heap") end) }
+local function mixed(other)
+  local item = over("pairs", "mixed/16-256", other, true)
+  item.label = "mixed"
+  return { item }
+end
 for _, peer in ipairs({ { "glibc", 5 }, { "jemalloc", 2.5 } }) do
-  check { what = "free-threaded alloc+free, batch, 16-256 B, wall", goal = (">= %gx faster than %s"):format(peer[2], peer[1]),
+  local goal = (">= %gx faster than %s"):format(peer[2], peer[1])
+  check { what = "free-threaded alloc+free, batch of one size, 16-256 B, wall", goal = goal,
           subject = "tsheap-ft", ref = "mi_heap", le = false, limit = peer[2],
           items = each_small("batch", function(c) return over("pairs", c, peer[1], true) end) }
+  check { what = "free-threaded alloc+free, batch of mixed 16-256 B freed shuffled, wall", goal = goal,
+          subject = "tsheap-ft", ref = "mi_heap", le = false, limit = peer[2], items = mixed(peer[1]) }
 end
 local two = over("threads", "2", nil)
 two.f = function(peer) return ratio(med("threads", peer, "2"), med("threads", peer, "1")) end
@@ -263,6 +271,19 @@ end
 say("")
 say(("%d passed, %d missed."):format(passed, missed))
 
+local function per_peer_section(heading, lines, unit, w, c)
+  say("")
+  say(heading)
+  say("")
+  for _, l in ipairs(lines) do say(l) end
+  say("")
+  header({ "peer", unit, "over tsheap-ft" })
+  for _, p in ipairs(PEERS) do
+    local v = med(w, p, c)
+    row({ p, num(v), x(ratio(v, med(w, "tsheap-ft", c))) })
+  end
+end
+
 -- 1. pairs
 for _, pattern in ipairs({ "batch", "same" }) do
   say("")
@@ -292,6 +313,11 @@ for _, pattern in ipairs({ "batch", "same" }) do
   end
   row(r)
 end
+
+per_peer_section("## 1. Allocate+free, mixed pattern: ns per pair (reference: tsheap-ft)", {
+  "1000 allocations of 16 to 256 B (the same sizes for every peer), then 1000 frees in a shuffled",
+  "order, as a program's objects come and go.",
+}, "ns per pair", "pairs", "mixed/16-256")
 
 say("")
 say("## 1. Instructions per pair under callgrind (reference: mi_heap)")
@@ -334,19 +360,6 @@ end
 
 -- A section of one number per peer (workload w, configuration c) and that
 -- number over tsheap-ft's; lines are the text under the heading.
-local function per_peer_section(heading, lines, unit, w, c)
-  say("")
-  say(heading)
-  say("")
-  for _, l in ipairs(lines) do say(l) end
-  say("")
-  header({ "peer", unit, "over tsheap-ft" })
-  for _, p in ipairs(PEERS) do
-    local v = med(w, p, c)
-    row({ p, num(v), x(ratio(v, med(w, "tsheap-ft", c))) })
-  end
-end
-
 -- 3. cross-thread free
 per_peer_section(("## 3. Cross-thread free: ns per 64 B object, %s objects (reference: tsheap-ft)")
                  :format(param.xfree or "?"), {
