@@ -98,6 +98,16 @@ static arena_owner orphan;
  * at most one discarded owner's pools are held. */
 static struct arena_pool *waiting;
 
+/* The next waiting pool; blocks it still counts went with the discard, so its
+ * free list is not the whole story (NO_CLASS). */
+static struct arena_pool *pop_waiting(void) {
+  struct arena_pool *pool = waiting;
+  waiting = pool->allnext;
+  if (pool->ref)
+    pool->szidx = NO_CLASS;
+  return pool;
+}
+
 static void *map_pages(size_t len) {
   void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? NULL : p;
@@ -184,13 +194,8 @@ static void drop_arena(struct arena_object *ao) {
 }
 
 static struct arena_pool *take_pool(void) {
-  struct arena_pool *pool = waiting;
-  if (pool) {
-    waiting = pool->allnext;
-    if (pool->ref)
-      pool->szidx = NO_CLASS;   /* as in arena_owner_discard */
-    return pool;
-  }
+  if (waiting)
+    return pop_waiting();
   struct arena_object *ao = usable_arenas;
   if (!ao) {
     ao = new_arena();
@@ -205,7 +210,7 @@ static struct arena_pool *take_pool(void) {
     nfp2lasta[nf] = NULL;
   if (nf > 1)
     nfp2lasta[nf - 1] = ao;
-  pool = ao->freepools;
+  struct arena_pool *pool = ao->freepools;
   if (pool) {
     ao->freepools = pool->nextpool;
   } else {
@@ -436,13 +441,8 @@ int arena_owner_visit(arena_owner *o, arena_visit_fn fn, void *arg) {
 
 /* The previous discard's pools go back to their arenas; o's wait (see waiting). */
 void arena_owner_discard(arena_owner *o) {
-  while (waiting) {
-    struct arena_pool *pool = waiting;
-    waiting = pool->allnext;
-    if (pool->ref)
-      pool->szidx = NO_CLASS;   /* live blocks are missing from its free list */
-    give_pool(pool);
-  }
+  while (waiting)
+    give_pool(pop_waiting());
   waiting = o->all;
   arena_owner_init(o);
 }

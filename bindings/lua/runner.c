@@ -231,15 +231,19 @@ static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
   return TSHEAP_OK;
 }
 
+static void host_close_lua(host *h)
+{
+  int took = hold_gil(h);
+  lua_close(h->L);
+  gil_done(h, took);
+  h->L = NULL;
+}
+
 /* Close the Lua state, then end its heap at once. */
 static void host_close(host *h)
 {
-  if (h->L != NULL) {
-    int took = hold_gil(h);
-    lua_close(h->L);
-    gil_done(h, took);
-    h->L = NULL;
-  }
+  if (h->L != NULL)
+    host_close_lua(h);
   if (h->heap != NULL) {
     tsheap_lua_heap_destroy(h->heap);
     h->heap = NULL;
@@ -421,10 +425,7 @@ static void *run_job(void *arg)
   j->seconds = now() - start;
   tsheap_state_stats(h.st, h.domain, &j->stats);
   j->used = tsheap_lua_heap_used(h.heap);
-  int took = hold_gil(&h);
-  lua_close(h.L);
-  gil_done(&h, took);
-  h.L = NULL;
+  host_close_lua(&h);
   j->used_after_close = tsheap_lua_heap_used(h.heap);
   host_close(&h);
   return NULL;

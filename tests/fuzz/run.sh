@@ -9,7 +9,7 @@
 #   4. runs the tsheap-gen fuzzer (fuzz_gen.py) with its default iterations,
 #      after replaying tests/fuzz/regressions/gen/.
 # Prints what each did and ends with "N passed, N failed"; exits 1 on any failure.
-# Installs clang, libclang-rt-14-dev and the build's dependencies when missing.
+# Installs the build's dependencies (tests/deps.sh: clang and libclang-rt-14-dev among them) when missing.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,19 +27,9 @@ failed=0
 pass() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
-# ---- dependencies ----
-need="clang libclang-rt-14-dev libmimalloc-dev lua5.4 python3 cmake make gcc"
-missing=
-for p in $need; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  sudo=
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  echo "installing:$missing"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null ||
-    { echo "run.sh: could not install$missing" >&2; exit 1; }
-fi
+# ---- dependencies: the project's (clang and its fuzzer runtime among them) ----
+. tests/deps.sh
+tsheap_install_deps python3 || { echo "run.sh: could not install the dependencies" >&2; exit 1; }
 cc=clang
 command -v clang >/dev/null || cc=clang-14
 
@@ -47,11 +37,8 @@ command -v clang >/dev/null || cc=clang-14
 gen=$build_dir/generated
 if [ ! -f "$gen/include/tsheap/tsheap.h" ]; then
   echo "=== configuring $build_dir (no generated header yet)"
-  if ! cmake -S "$root" -B "$build_dir" >/dev/null 2>&1; then
-    # the project's own dependencies (SWIG, LuaJIT, ...) for a full configure
-    . tests/deps.sh && tsheap_install_deps
-    cmake -S "$root" -B "$build_dir" >/dev/null
-  fi
+  cmake -S "$root" -B "$build_dir" >/dev/null ||
+    { echo "run.sh: configuring $build_dir failed" >&2; exit 1; }
   # only the generated header and stubs are needed here
   cmake --build "$build_dir" --target tsheap_generated >/dev/null ||
     { echo "run.sh: generating into $build_dir failed" >&2; exit 1; }
