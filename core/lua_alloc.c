@@ -13,7 +13,7 @@
 struct tsheap_lua_heap {
   tsheap_state *state;
   tsheap_domain domain;
-  size_t cap;          /* 0: none */
+  size_t limit;        /* the cap, or SIZE_MAX for none: one test covers both */
   size_t used;
 };
 
@@ -26,7 +26,7 @@ tsheap_status tsheap__lua_heap_create(tsheap_state *st, tsheap_domain d, size_t 
     return TSHEAP_E_NOMEM;
   h->state = st;
   h->domain = d;
-  h->cap = cap;
+  h->limit = cap != 0 ? cap : SIZE_MAX;
   *out = h;
   return TSHEAP_OK;
 }
@@ -41,29 +41,55 @@ tsheap_status tsheap__lua_heap_destroy(tsheap_lua_heap *h)
   return TSHEAP_OK;
 }
 
-void *tsheap__lua_alloc(void *ud, void *block, size_t osize, size_t nsize)
+/* Only the owner thread may touch the heap, and only while its domain is open. */
+static inline int usable(const tsheap_lua_heap *h)
 {
-  tsheap_lua_heap *h = ud;
-  tsheap_state *st = h->state;
-  if (block == NULL)
-    osize = 0;              /* Lua 5.4 passes the object's type there */
-  if (nsize == 0) {
-    backend_free(block);
-    h->used -= osize;
+  return owned_here(h->state) && DOMAIN_OPEN(h->state, h->domain);
+}
+
+/* A live block to a new size: a shrink elsewhere, or one that cannot move,
+ * stays where it is. */
+static __attribute__((noinline)) void *resize(tsheap_lua_heap *h, void *block, size_t osize, size_t nsize)
+{
+  int ok = usable(h);
+  if (nsize > osize && (!ok || nsize - osize > h->limit - h->used))
     return NULL;
-  }
-  /* Only the owner thread may touch the heap; a shrink elsewhere stays put. */
-  int usable = owned_here(st) && DOMAIN_OPEN(st, h->domain);
-  if (nsize > osize && (!usable || (h->cap != 0 && nsize - osize > h->cap - h->used)))
-    return NULL;
-  void *p = usable ? backend_realloc(st, h->domain, block, nsize) : NULL;
+  void *p = ok ? backend_realloc(h->state, h->domain, block, nsize) : NULL;
   if (p == NULL) {
     if (nsize > osize)
       return NULL;
-    p = block;              /* a shrink that could not move stays where it is */
-  } else if (block == NULL && TSHEAP_DOMAIN_COUNTED(h->domain)) {
-    st->fast.count[h->domain]++;
+    p = block;
   }
   h->used = h->used - osize + nsize;
   return p;
+}
+
+/* A new block, counted for the collector like any allocation. */
+static __attribute__((noinline)) void *fresh(tsheap_lua_heap *h, size_t nsize)
+{
+  if (nsize > h->limit - h->used || !usable(h))
+    return NULL;
+  void *p = backend_alloc(h->state, h->domain, nsize, 0);
+  if (p != NULL) {
+    h->used += nsize;
+    if (TSHEAP_DOMAIN_COUNTED(h->domain))
+      h->state->fast.count[h->domain]++;
+  }
+  return p;
+}
+
+/* A new block and a free are most of Lua's calls.  This dispatch saves no
+ * registers (fresh and resize are calls of their own), so a free is little
+ * more than the backend's. */
+void *tsheap__lua_alloc(void *ud, void *block, size_t osize, size_t nsize)
+{
+  tsheap_lua_heap *h = ud;
+  if (block == NULL)        /* osize is then the object's type in Lua 5.4 */
+    return nsize != 0 ? fresh(h, nsize) : NULL;
+  if (nsize == 0) {
+    h->used -= osize;
+    backend_free(block);
+    return NULL;
+  }
+  return resize(h, block, osize, nsize);
 }

@@ -178,20 +178,25 @@ static void drop_gil(host *h, int took)
   gil_done(h, took);
 }
 
+#ifdef TSHEAP_FREE_THREADED
+/* Nothing to do around an allocation: Lua calls the library directly. */
+static lua_State *host_newstate(host *h) { return lua_newstate(tsheap_lua_alloc, h->heap); }
+#else
 /* Outside hold_gil (lua_newstate) the _nogil entry takes the GIL itself. */
 static void *host_alloc(void *ud, void *block, size_t osize, size_t nsize)
 {
   host *h = ud;
-#ifndef TSHEAP_FREE_THREADED
   if (!h->holding)
     return tsheap_lua_alloc_nogil(h->heap, block, osize, nsize);
   if (--h->countdown == 0) {
     h->countdown = YIELD_EVERY;
     tsheap_gil_yield();
   }
-#endif
   return tsheap_lua_alloc(h->heap, block, osize, nsize);
 }
+
+static lua_State *host_newstate(host *h) { return lua_newstate(host_alloc, h); }
+#endif
 
 /* ---- one state on one heap ---- */
 
@@ -214,7 +219,7 @@ static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
   s = tsheap_lua_heap_create(h->st, d, cap, &h->heap);
   if (s == TSHEAP_OK) {
     h->countdown = YIELD_EVERY;
-    h->L = lua_newstate(host_alloc, h);
+    h->L = host_newstate(h);
     if (h->L == NULL)
       s = TSHEAP_E_NOMEM;
   }
