@@ -9,8 +9,9 @@ local cgen = require "cgen"
 
 local M = {}
 
--- The inline fast paths.  Each heap op calls one entry of the library's
--- mimalloc table with the function's parameters after the domain.  mimalloc
+-- The inline fast paths.  Each heap op calls one of mimalloc's functions
+-- under the library's name (MI below) with the function's parameters after
+-- the domain.  mimalloc
 -- reports running out of memory to the library's error handler, so the
 -- plain ops return what it returns; the ops whose other failures it does not
 -- report (an overflowing count, a bad alignment) test the result, and fail
@@ -25,6 +26,19 @@ local HEAP_OPS = {
 }
 M.HEAP_OPS = HEAP_OPS
 
+-- mimalloc's functions as the library exports them, <P>_mi_<name>; core/backend_ft.c
+-- binds each to mimalloc's own when the program is loaded.
+local MI = {
+  { "void *", "heap_malloc", "struct mi_heap_s *heap, size_t size" },
+  { "void *", "heap_zalloc", "struct mi_heap_s *heap, size_t size" },
+  { "void *", "heap_mallocn", "struct mi_heap_s *heap, size_t count, size_t size" },
+  { "void *", "heap_calloc", "struct mi_heap_s *heap, size_t count, size_t size" },
+  { "void *", "heap_realloc", "struct mi_heap_s *heap, void *block, size_t size" },
+  { "void *", "heap_malloc_aligned", "struct mi_heap_s *heap, size_t size, size_t alignment" },
+  { "void ", "free", "void *block" },
+  { "size_t ", "usable_size", "const void *block" },
+}
+
 local function inline_name(m, f) return m.P .. "_" .. f.name .. "_inline" end
 M.inline_name = inline_name
 
@@ -38,13 +52,12 @@ local function emit_inline(b, m, f)
     local rest = {}
     for i = 2, #f.params do rest[#rest + 1] = f.params[i].name end
     -- locals carry a ts_ prefix so that they never shadow a parameter
-    b.emit("  %s_ft_fast *ts_fast = %s_ft_current;", P, P)
     b.emit("  struct mi_heap_s *ts_heap;")
     if HEAP_OPS[op].fail then b.emit("  void *ts_block;") end
-    b.emit("  if (%s_UNLIKELY((unsigned)%s >= %sDOMAIN_COUNT || (ts_heap = ts_fast->heap[%s]) == NULL))",
-           U, d, U, d)
+    b.emit("  if (%s_UNLIKELY((unsigned)%s >= %sDOMAIN_COUNT || (ts_heap = %s_ft_current.heap[%s]) == NULL))",
+           U, d, U, P, d)
     b.emit("    return %s_ft_refused(%s);", P, d)
-    local call = string.format("%s_mi.%s(ts_heap%s)", P, HEAP_OPS[op].entry,
+    local call = string.format("%s_mi_%s(ts_heap%s)", P, HEAP_OPS[op].entry,
                                #rest > 0 and ", " .. table.concat(rest, ", ") or "")
     if op == "malloc_aligned" then
       -- mimalloc's aligned fast path takes 0 for a power of two
@@ -56,20 +69,20 @@ local function emit_inline(b, m, f)
       b.emit("  if (%s_UNLIKELY(ts_block == NULL))", U)
       b.emit("    return %s_ft_failed(%s);", P, HEAP_OPS[op].fail(rest))
       b.emit("  if (%sDOMAIN_COUNTED(%s))", U, d)
-      b.emit("    ts_fast->count[%s]++;", d)
+      b.emit("    %s_ft_current.fast->count[%s]++;", P, d)
       b.emit("  return ts_block;")
     else
       b.emit("  if (%sDOMAIN_COUNTED(%s))", U, d)
-      b.emit("    ts_fast->count[%s]++;", d)
+      b.emit("    %s_ft_current.fast->count[%s]++;", P, d)
       b.emit("  return %s;", call)
     end
   elseif op == "free" then
-    b.emit("  %s_mi.free_block(%s);", P, f.params[1].name)
+    b.emit("  %s_mi_free(%s);", P, f.params[1].name)
   elseif op == "block_size" then
-    b.emit("  return %s_mi.usable_size(%s);", P, f.params[1].name)
+    b.emit("  return %s_mi_usable_size(%s);", P, f.params[1].name)
   elseif op == "gc_due" then
     local d = f.params[1].name
-    b.emit("  %s_ft_fast *ts_fast = %s_ft_current;", P, P)
+    b.emit("  %s_ft_fast *ts_fast = %s_ft_current.fast;", P, P)
     b.emit("  return (unsigned)%s < %sDOMAIN_COUNT && ts_fast->threshold[%s] != 0 &&", d, U, d)
     b.emit("         ts_fast->count[%s] >= ts_fast->threshold[%s];", d, d)
   end
@@ -112,11 +125,14 @@ end
 
 local function emit_ft_fast_path(b, m)
   local U, P = m.U, m.P
-  b.emit("/* The inline fast paths below read the calling thread's current state")
-  b.emit(" * from initial-exec TLS and call mimalloc through the library's table, so a")
-  b.emit(" * program that uses them does not link mimalloc itself and keeps its own malloc.")
-  b.emit(" * With no current state the TLS pointer is a state whose heaps are all NULL,")
-  b.emit(" * so one test covers both refusals. */")
+  b.emit("/* The inline fast paths below read the calling thread's view of its")
+  b.emit(" * current state from initial-exec TLS: the state's heaps, copied there so")
+  b.emit(" * that one load finds a heap, and its counters.  With no current state every")
+  b.emit(" * heap in the view is NULL, so one test covers both refusals.  They call")
+  b.emit(" * mimalloc under the library's names, which the dynamic linker binds to")
+  b.emit(" * mimalloc's own functions: a call costs what a direct call to mimalloc costs,")
+  b.emit(" * and a program that uses them does not link mimalloc itself, so it keeps")
+  b.emit(" * its own malloc. */")
   b.emit("struct mi_heap_s;")
   b.emit("typedef struct %s_ft_fast {", P)
   b.emit("  struct mi_heap_s *heap[%sDOMAIN_COUNT]; /* NULL once the domain ended */", U)
@@ -124,19 +140,15 @@ local function emit_ft_fast_path(b, m)
   b.emit("  uint64_t threshold[%sDOMAIN_COUNT];", U)
   b.emit("} %s_ft_fast;", P)
   b.emit("")
-  b.emit("typedef struct %s_ft_mi {", P)
-  b.emit("  void *(*heap_malloc)(struct mi_heap_s *heap, size_t size);")
-  b.emit("  void *(*heap_zalloc)(struct mi_heap_s *heap, size_t size);")
-  b.emit("  void *(*heap_mallocn)(struct mi_heap_s *heap, size_t count, size_t size);")
-  b.emit("  void *(*heap_calloc)(struct mi_heap_s *heap, size_t count, size_t size);")
-  b.emit("  void *(*heap_realloc)(struct mi_heap_s *heap, void *block, size_t size);")
-  b.emit("  void *(*heap_malloc_aligned)(struct mi_heap_s *heap, size_t size, size_t alignment);")
-  b.emit("  void (*free_block)(void *block);")
-  b.emit("  size_t (*usable_size)(const void *block);")
-  b.emit("} %s_ft_mi;", P)
+  b.emit("typedef struct %s_ft_view {", P)
+  b.emit("  struct mi_heap_s *heap[%sDOMAIN_COUNT]; /* the current state's, or all NULL */", U)
+  b.emit("  %s_ft_fast *fast;                        /* its counters, or a stand-in's */", P)
+  b.emit("} %s_ft_view;", P)
   b.emit("")
-  b.emit("%sAPI extern const %s_ft_mi %s_mi;", U, P, P)
-  b.emit("%sAPI extern __thread %s_ft_fast *%s_ft_current %s_TLS_MODEL; /* never NULL */", U, P, P, U)
+  for _, e in ipairs(MI) do
+    b.emit("%sAPI %s%s_mi_%s(%s);", U, e[1], P, e[2], e[3])
+  end
+  b.emit("%sAPI extern __thread %s_ft_view %s_ft_current %s_TLS_MODEL;", U, P, P, U)
   b.emit("%sAPI void *%s_ft_refused(%sdomain domain);", U, P, P)
   b.emit("%sAPI void *%s_ft_failed(size_t count, size_t size, size_t alignment);", U, P)
   b.emit("")

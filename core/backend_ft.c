@@ -18,24 +18,7 @@
 #include "internal.h"
 
 tsheap__ft_fast backend_ft_no_state;   /* zero: every heap NULL, threshold 0 */
-__thread tsheap__ft_fast *tsheap__ft_current TSHEAP__TLS_MODEL = &backend_ft_no_state;
-
-/* mimalloc 2.0.9 serves an aligned request whose size is a multiple of the
- * alignment from the plain size class, taking such blocks to be aligned.  It
- * guarantees that only up to 128 B: the first page of a segment starts after
- * the segment's header, and a 256 B block there may sit 128 B off.  One byte
- * more sends the request through the path that checks the address. */
-static void *heap_malloc_aligned(mi_heap_t *heap, size_t size, size_t alignment)
-{
-  if (alignment > 16 && size > 128 && size < SIZE_MAX && (size & (alignment - 1)) == 0)
-    size++;
-  return mi_heap_malloc_aligned(heap, size, alignment);
-}
-
-const tsheap__ft_mi tsheap__mi = {
-  mi_heap_malloc, mi_heap_zalloc, mi_heap_mallocn, mi_heap_calloc,
-  mi_heap_realloc, heap_malloc_aligned, mi_free, mi_usable_size,
-};
+__thread tsheap__ft_view tsheap__ft_current TSHEAP__TLS_MODEL = { .fast = &backend_ft_no_state };
 
 /* ---- the arena pool ---- */
 
@@ -227,7 +210,9 @@ tsheap_status backend_visit(tsheap_state *st, tsheap_domain d, tsheap_visit_fn f
 
 void backend_attach(tsheap_state *st)
 {
-  tsheap__ft_current = st != NULL ? &st->fast : &backend_ft_no_state;
+  tsheap__ft_fast *fast = st != NULL ? &st->fast : &backend_ft_no_state;
+  memcpy(tsheap__ft_current.heap, fast->heap, sizeof fast->heap);
+  tsheap__ft_current.fast = fast;
 }
 
 int backend_lock(void) { return 0; }
@@ -269,7 +254,7 @@ void *tsheap__ft_realloc(tsheap_domain d, void *block, size_t size)
 
 void *tsheap__ft_refused(tsheap_domain d)
 {
-  if (tsheap__ft_current == &backend_ft_no_state)
+  if (tsheap__ft_current.fast == &backend_ft_no_state)
     return tsheap__fail_ptr(TSHEAP_E_NOSTATE);
   if ((unsigned)d >= TSHEAP_DOMAIN_COUNT)
     return tsheap__fail_ptr(TSHEAP_E_DOMAIN);
