@@ -26,7 +26,7 @@ static void *heap_malloc_aligned(mi_heap_t *heap, size_t size, size_t alignment)
 }
 
 #define EXPORT(name, target)                                                  \
-  static __typeof__(&target) resolve_##name(void) { return target; }         \
+  __attribute__((used)) static __typeof__(&target) resolve_##name(void) { return target; } \
   __typeof__(target) tsheap__mi_##name __attribute__((ifunc("resolve_" #name)))
 
 EXPORT(heap_malloc, mi_heap_malloc);
