@@ -3,7 +3,8 @@
  * back; "batch" allocates 1000 blocks, then frees them in order.  A third,
  * "mixed", allocates 1000 blocks of sizes from 16 to 256 B and frees them in
  * a shuffled order, as a program's objects come and go (the same sizes and
- * order for every peer).
+ * order for every peer).  "sweep" runs the batch pattern on every size from
+ * 16 to 256 B in 16 B steps, as many pairs each: the range's mean.
  *
  *   pairs PAIRS                     ns per pair, every pattern and size
  *                                   (a tenth of PAIRS above 256 B)
@@ -65,6 +66,24 @@ static void mixed(long rounds)
   }
 }
 
+#define SWEEP_SIZES 16
+
+static void sweep(long rounds)
+{
+  for (size_t size = 16; size <= 16 * SWEEP_SIZES; size += 16)
+    batch(size, rounds);
+}
+
+/* Warm up, then report ns per pair: fn(rounds) makes rounds * pairs of them. */
+static void timed(const char *config, void (*fn)(long), long rounds, long pairs)
+{
+  fn(rounds / 10 + 1);
+  double t0 = now_ns();
+  fn(rounds);
+  double t1 = now_ns();
+  report("pairs", PEER_NAME, config, "ns", (t1 - t0) / (double)(rounds * pairs));
+}
+
 static void run(const char *pattern, size_t size, long pairs)
 {
   if (strcmp(pattern, "same") == 0)
@@ -98,12 +117,9 @@ int main(int argc, char **argv)
         snprintf(config, sizeof config, "%s/%zu", patterns[p], sizes[s]);
         report("pairs", PEER_NAME, config, "ns", (t1 - t0) / (double)n);
       }
+    timed("batch/16-256", sweep, pairs / BATCH / SWEEP_SIZES, BATCH * SWEEP_SIZES);
     mixed_init();
-    mixed(pairs / 10 / BATCH + 1);
-    double t0 = now_ns();
-    mixed(pairs / BATCH);
-    double t1 = now_ns();
-    report("pairs", PEER_NAME, "mixed/16-256", "ns", (t1 - t0) / (double)(pairs / BATCH * BATCH));
+    timed("mixed/16-256", mixed, pairs / BATCH, BATCH);
   }
   peer_unlock();
   peer_thread_end();

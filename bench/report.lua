@@ -291,15 +291,17 @@ for _, pattern in ipairs({ "batch", "same" }) do
   say("")
   say(("%s pairs per size up to 256 B, a tenth of that above."):format(param.pairs or "?"))
   say("")
-  say(pattern == "batch" and "1000 allocations, then 1000 frees, over and over." or
+  say(pattern == "batch" and "1000 allocations, then 1000 frees, over and over.  16-256 B: every size from 16 to 256 B\n" ..
+      "in 16 B steps, as many pairs each (the range's mean)." or
       "Each block freed at once: the allocator hands the same block back.")
   say("")
+  local cols = pattern == "batch" and { 16, 64, 256, "16-256", 1024, 4096 } or SIZES
   local h = { "peer" }
-  for _, s in ipairs(SIZES) do h[#h + 1] = s .. " B" end
+  for _, s in ipairs(cols) do h[#h + 1] = s .. " B" end
   header(h)
   for _, p in ipairs(PEERS) do
     local r = { p }
-    for _, s in ipairs(SIZES) do
+    for _, s in ipairs(cols) do
       local c = pattern .. "/" .. s
       local v, ref = med("pairs", p, c), med("pairs", "tsheap-ft", c)
       r[#r + 1] = p == "tsheap-ft" and num(v) or (num(v) .. " (" .. x(ratio(v, ref)) .. ")")
@@ -307,7 +309,7 @@ for _, pattern in ipairs({ "batch", "same" }) do
     row(r)
   end
   local r = { "tsheap-gil over pymalloc" }
-  for _, s in ipairs(SIZES) do
+  for _, s in ipairs(cols) do
     local c = pattern .. "/" .. s
     r[#r + 1] = x(ratio(med("pairs", "tsheap-gil", c), med("pairs", "pymalloc", c)))
   end
