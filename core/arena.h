@@ -4,7 +4,8 @@
  * carved from 16 KiB pools inside 1 MiB arenas mapped from the OS, the way CPython's
  * pymalloc works (Objects/obmalloc.c).  Every pool belongs to one owner (a thread
  * state's domain), so an owner can be visited, discarded or released on its own.
- * Arenas are shared by all owners; an arena whose pools are all free goes back to the OS.
+ * Arenas are shared by all owners; an arena whose pools are all free goes back to the OS
+ * once TSHEAP_ARENA_KEEP_EMPTY others are kept free for reuse.
  * A discard keeps its owner's pools for the next pools asked for, until the next discard.
  *
  * Nothing here locks: the GIL build calls every function with its global lock held.
@@ -35,6 +36,7 @@ typedef int (*arena_visit_fn)(void *block, size_t size, void *arg);
 
 typedef struct arena_totals {
   size_t arenas;      /* arenas mapped from the OS now */
+  size_t arenas_empty; /* of those, the ones kept with every pool free */
   size_t pools_used;  /* pools holding at least one live block */
   size_t orphan_blocks; /* live blocks of released owners */
 } arena_totals;
@@ -61,6 +63,7 @@ void   arena_get_totals(arena_totals *t);
 #define TSHEAP_ARENA_LEAF_BITS 14
 #define TSHEAP_ARENA_ADDR_BITS 48
 #define TSHEAP_ARENA_POOL_HDR 80     /* the pool header; arena.c checks its size */
+#define TSHEAP_ARENA_KEEP_EMPTY 16   /* wholly free arenas kept mapped for reuse */
 
 struct arena_object;
 extern struct arena_object **arena_radix_top[];

@@ -182,16 +182,22 @@ static void drop_gil(host *h, int took)
 /* Nothing to do around an allocation: Lua calls the library directly. */
 static lua_State *host_newstate(host *h) { return lua_newstate(tsheap_lua_alloc, h->heap); }
 #else
+/* Apart, so that host_alloc keeps no frame of its own. */
+static __attribute__((noinline)) void *yield_then_alloc(host *h, void *block, size_t osize, size_t nsize)
+{
+  h->countdown = YIELD_EVERY;
+  tsheap_gil_yield();
+  return tsheap_lua_alloc(h->heap, block, osize, nsize);
+}
+
 /* Outside hold_gil (lua_newstate) the _nogil entry takes the GIL itself. */
 static void *host_alloc(void *ud, void *block, size_t osize, size_t nsize)
 {
   host *h = ud;
   if (!h->holding)
     return tsheap_lua_alloc_nogil(h->heap, block, osize, nsize);
-  if (--h->countdown == 0) {
-    h->countdown = YIELD_EVERY;
-    tsheap_gil_yield();
-  }
+  if (--h->countdown == 0)
+    return yield_then_alloc(h, block, osize, nsize);
   return tsheap_lua_alloc(h->heap, block, osize, nsize);
 }
 

@@ -466,8 +466,47 @@ static int unmapped(uintptr_t base) {
   return 1;
 }
 
+/* Wholly free arenas stay mapped, up to TSHEAP_ARENA_KEEP_EMPTY of them, and
+ * the next pools come from them before any new arena is mapped. */
+static int test_kept_arenas(void) {
+  enum { SIZE = 256, ARENAS = TSHEAP_ARENA_KEEP_EMPTY / 2, N = (ARENAS << 20) / SIZE };
+  static void *p[N];
+  arena_owner o;
+  arena_totals t0, t1, t2;
+  arena_get_totals(&t0);
+  CHECK(t0.arenas_empty <= TSHEAP_ARENA_KEEP_EMPTY + 1 && t0.arenas_empty <= t0.arenas);
+  arena_owner_init(&o);
+  for (int k = 0; k < N; k++) {
+    p[k] = arena_malloc(&o, SIZE);
+    CHECK(p[k] != NULL);
+  }
+  arena_get_totals(&t1);
+  CHECK(t1.arenas >= ARENAS);
+  for (int k = 0; k < N; k++)
+    arena_free(p[k]);
+  arena_get_totals(&t2);
+  CHECK(t2.pools_used == t0.pools_used);
+  CHECK(t2.arenas_empty <= TSHEAP_ARENA_KEEP_EMPTY + 1);
+  /* Every arena left wholly free stays: the new ones and those free before,
+   * bar the one holding the pool o keeps in its class. */
+  size_t want = t1.arenas - t0.arenas + t0.arenas_empty - 1;
+  CHECK(t2.arenas_empty >= want);
+  /* The same again maps nothing new. */
+  for (int k = 0; k < N; k++) {
+    p[k] = arena_malloc(&o, SIZE);
+    CHECK(p[k] != NULL);
+  }
+  arena_get_totals(&t1);
+  CHECK(t1.arenas == t2.arenas);
+  for (int k = 0; k < N; k++)
+    arena_free(p[k]);
+  arena_owner_discard(&o);
+  return 0;
+}
+
 static int test_discard(void) {
-  enum { SIZE = 256, N = (8 << 20) / SIZE };
+  /* More arenas than are kept empty, so that some must go back to the OS. */
+  enum { SIZE = 256, ARENAS = 2 * TSHEAP_ARENA_KEEP_EMPTY, N = (ARENAS << 20) / SIZE };
   static uintptr_t arenas[N];
   arena_owner o;
   arena_totals t0, t1, t2;
@@ -487,10 +526,10 @@ static int test_discard(void) {
   for (int k = 0; k < N; k++)
     if (!k || arenas[k] != arenas[k - 1])
       arenas[distinct++] = arenas[k];
-  CHECK(distinct >= 8);
+  CHECK(distinct >= ARENAS);
   arena_get_totals(&t1);
-  CHECK(t1.arenas >= t0.arenas + 8);
-  CHECK(t1.pools_used >= t0.pools_used + (8u << 20) / POOL_SIZE);
+  CHECK(t1.arenas >= ARENAS);   /* empty ones kept from before count too */
+  CHECK(t1.pools_used >= t0.pools_used + ((size_t)ARENAS << 20) / POOL_SIZE);
 
   arena_owner_discard(&o);
   CHECK(owner_empty(&o));
@@ -522,12 +561,12 @@ static int test_discard(void) {
   arena_owner_discard(&o2);
 
   /* The next discard hands the waiting pools back: the arenas really go back
-   * to the OS, bar at most one kept for reuse. */
+   * to the OS, bar the few kept for reuse. */
   arena_owner_init(&o);
   arena_owner_discard(&o);
   arena_get_totals(&t2);
   CHECK(t2.pools_used == t0.pools_used);
-  CHECK(t2.arenas <= t0.arenas + 1);
+  CHECK(t2.arenas <= t0.arenas + TSHEAP_ARENA_KEEP_EMPTY + 1);
   size_t kept = 0;
   for (size_t k = 0; k < distinct; k++) {
     if (arena_owns((void *)(arenas[k] + POOL_SIZE / 2)))
@@ -535,7 +574,7 @@ static int test_discard(void) {
     else
       CHECK(unmapped(arenas[k]));
   }
-  CHECK(kept <= 1);
+  CHECK(kept <= TSHEAP_ARENA_KEEP_EMPTY + 1);
 
   /* The owner is reusable after init. */
   arena_owner_init(&o);
@@ -554,7 +593,7 @@ static int test_discard(void) {
   arena_owner_discard(&o);
   arena_get_totals(&t2);
   CHECK(t2.pools_used == t0.pools_used);
-  CHECK(t2.arenas <= t0.arenas + 1);
+  CHECK(t2.arenas <= t0.arenas + TSHEAP_ARENA_KEEP_EMPTY + 1);
 
   /* Discarding an empty owner is harmless. */
   arena_owner_init(&o);
@@ -639,7 +678,7 @@ static int test_release(void) {
   hand_back_waiting();
   arena_get_totals(&t);
   CHECK(t.pools_used == t0.pools_used);
-  CHECK(t.arenas <= t0.arenas + 1);
+  CHECK(t.arenas <= t0.arenas + TSHEAP_ARENA_KEEP_EMPTY + 1);
 
   /* Releasing an empty owner changes nothing. */
   arena_owner_release(&a);
@@ -776,6 +815,7 @@ int main(void) {
       {"counters", test_counters},
       {"owns", test_owns},
       {"kept_pool", test_kept_pool},
+      {"kept_arenas", test_kept_arenas},
       {"owners_interleaved", test_owners_interleaved},
       {"visit", test_visit},
       {"discard", test_discard},
@@ -793,7 +833,7 @@ int main(void) {
   arena_totals t;
   hand_back_waiting();
   arena_get_totals(&t);
-  if (!failed && (t.pools_used || t.orphan_blocks || t.arenas > 1)) {
+  if (!failed && (t.pools_used || t.orphan_blocks || t.arenas > t.arenas_empty + 1)) {
     fprintf(stderr, "test_arena: leftovers: %zu arenas, %zu pools, %zu orphan blocks\n", t.arenas,
             t.pools_used, t.orphan_blocks);
     failed = 1;
