@@ -238,7 +238,8 @@ static struct arena_pool *take_pool(void) {
  * unmapped.  obmalloc's one was not enough for a program whose live data
  * swings by tens of MiB: Lua's binary-trees (depth 16) unmapped and mapped
  * arenas some 400 times a second, and each new arena faults in its pages afresh
- * (sys time 6% of the run; keeping 16 made it 8% faster). */
+ * (sys time 6% of the run; keeping 16 made it 8% faster).  arena_trim gives
+ * them back when nothing needs them (backend_gil.c: the last domain ended). */
 static void give_pool(struct arena_pool *pool) {
   struct arena_object *ao = pool->arena;
   pool->ref = 0;  /* discard hands over pools that still count blocks */
@@ -456,6 +457,20 @@ void arena_owner_discard(arena_owner *o) {
     give_pool(pop_waiting());
   waiting = o->all;
   arena_owner_init(o);
+}
+
+void arena_trim(void) {
+  while (nempty > 1) {
+    /* Wholly free arenas sit last in usable_arenas; take the very last. */
+    struct arena_object *ao = nfp2lasta[POOLS_PER_ARENA], *prev = ao->prevarena;
+    nfp2lasta[POOLS_PER_ARENA] = prev && prev->nfreepools == POOLS_PER_ARENA ? prev : NULL;
+    if (prev)
+      prev->nextarena = NULL;
+    else
+      usable_arenas = NULL;
+    drop_arena(ao);
+    nempty--;
+  }
 }
 
 void arena_owner_release(arena_owner *o) {

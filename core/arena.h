@@ -54,6 +54,8 @@ void   arena_owner_count(const arena_owner *o, size_t *blocks, size_t *bytes);
 void   arena_owner_discard(arena_owner *o);         /* every block of o freed at once, in O(1) */
 void   arena_owner_release(arena_owner *o);         /* blocks stay valid; arena_free frees them later */
 void   arena_get_totals(arena_totals *t);
+/* Unmap the wholly free arenas kept for reuse, bar one (obmalloc's rule). */
+void   arena_trim(void);
 
 /* arena_owns(p): 1 if p lies in the block area of one of our pools, live or
  * not.  Inline because every free asks it; it reads only the radix map from

@@ -193,9 +193,14 @@ int tsheap__gil_gc_due(tsheap_domain d)
 
 /* ---- the backend contract ---- */
 
+/* Domains open in every state: when the last one ends, the free arenas kept
+ * for reuse go back to the OS (a program between bursts of work holds none). */
+static unsigned long open_domains;
+
 tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
 {
   (void)discardable;   /* every domain of this build can be discarded */
+  open_domains++;
   arena_owner_init(&st->domain[d].small);
   st->domain[d].large = NULL;
   return TSHEAP_OK;
@@ -219,6 +224,8 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
       large_link(&orphans, b);
     }
   }
+  if (--open_domains == 0)
+    arena_trim();
 }
 
 void *backend_alloc(tsheap_state *st, tsheap_domain d, size_t size, int zero)

@@ -501,6 +501,21 @@ static int test_kept_arenas(void) {
   for (int k = 0; k < N; k++)
     arena_free(p[k]);
   arena_owner_discard(&o);
+  hand_back_waiting();
+  /* A trim gives all but one back to the OS. */
+  arena_get_totals(&t1);
+  CHECK(t1.arenas_empty >= 2);
+  arena_trim();
+  arena_get_totals(&t2);
+  CHECK(t2.arenas_empty == 1);
+  CHECK(t2.arenas == t1.arenas - (t1.arenas_empty - 1));
+  for (int k = 0; k < N; k++) {     /* and the allocator goes on */
+    p[k] = arena_malloc(&o, SIZE);
+    CHECK(p[k] != NULL);
+  }
+  for (int k = 0; k < N; k++)
+    arena_free(p[k]);
+  arena_owner_discard(&o);
   return 0;
 }
 
