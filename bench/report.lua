@@ -146,18 +146,21 @@ local function each_small(pattern, make)
   return items
 end
 
+-- A target's ratio: the median over the repetitions of the ratio within each.
+-- The peers run back to back in every repetition, so a ratio within one
+-- cancels what the machine did between repetitions (a VM whose vCPUs stall
+-- for a while slows every peer of that repetition alike).
+local function paired(wa, pa, ca, wb, pb, cb)
+  local function r(peer)
+    return rep_ratios(wa, pa or peer, ca, wb, pb or peer, cb)
+  end
+  return { f = function(peer) return median(r(peer)) end, r = r }
+end
+
 -- peer's time over other's (a speed-up of peer when other is the slower one)
 local function over(w, c, other, swap)
-  return {
-    f = function(peer)
-      if swap then return ratio(med(w, other, c), med(w, peer, c)) end
-      return ratio(med(w, peer, c), med(w, other, c))
-    end,
-    r = function(peer)
-      if swap then return rep_ratios(w, other, c, w, peer, c) end
-      return rep_ratios(w, peer, c, w, other, c)
-    end,
-  }
+  if swap then return paired(w, other, c, w, nil, c) end
+  return paired(w, nil, c, w, other, c)
 end
 
 check { what = "free-threaded alloc+free, batch, 16-256 B, callgrind", goal = "<= 1.05x mi_heap_malloc+mi_free instructions",
@@ -176,9 +179,7 @@ for _, peer in ipairs({ { "glibc", 5 }, { "jemalloc", 2.5 } }) do
   check { what = "free-threaded alloc+free, batch of mixed 16-256 B freed shuffled, wall", goal = goal,
           subject = "tsheap-ft", ref = "mi_heap", le = false, limit = peer[2], items = mixed(peer[1]) }
 end
-local two = over("threads", "2", nil)
-two.f = function(peer) return ratio(med("threads", peer, "2"), med("threads", peer, "1")) end
-two.r = function(peer) return rep_ratios("threads", peer, "2", "threads", peer, "1") end
+local two = paired("threads", nil, "2", "threads", nil, "1")
 two.label = "2 threads / 1"
 check { what = "two threads (free-threaded, batches of 64 B)", goal = "per-thread cost <= 1.1x one thread",
         subject = "tsheap-ft", ref = "mi_heap", le = true, limit = 1.1, items = { two } }
@@ -190,11 +191,8 @@ local xg = over("xfree", "64", "glibc", true)
 xg.label = "64 B"
 check { what = "cross-thread free (free-threaded)", goal = ">= 1.5x faster than glibc",
         subject = "tsheap-ft", ref = "mimalloc", le = false, limit = 1.5, items = { xg } }
-local td = {
-  label = "32-64 B",
-  f = function(peer) return ratio(med("teardown", peer, "free-each"), med("teardown", peer, "discard")) end,
-  r = function(peer) return rep_ratios("teardown", peer, "free-each", "teardown", peer, "discard") end,
-}
+local td = paired("teardown", nil, "free-each", "teardown", nil, "discard")
+td.label = "32-64 B"
 for _, b in ipairs({ "tsheap-ft", "tsheap-gil" }) do
   check { what = ("discard %s small blocks (%s)"):format(param.teardown or "?", b), goal = ">= 50x faster than freeing each",
           subject = b, ref = "mi_heap", le = false, limit = 50, items = { td } }
@@ -209,11 +207,8 @@ for _, pattern in ipairs({ "batch", "same" }) do
           subject = "tsheap-gil", ref = "pymalloc", le = true, limit = 90, fmt = num,
           items = each_small(pattern, function(c) return { f = function(peer) return med("instr", peer, c) end } end) }
 end
-local lua = {
-  label = "whole run",
-  f = function(peer) return ratio(med("lua", "lua5.4", "single"), med("lua", peer, "single")) end,
-  r = function(peer) return rep_ratios("lua", "lua5.4", "single", "lua", peer, "single") end,
-}
+local lua = paired("lua", "lua5.4", "single", "lua", nil, "single")
+lua.label = "whole run"
 for _, b in ipairs({ "tsheap-ft", "tsheap-gil" }) do
   check { what = ("Lua binary-trees depth %s, tsheap.luastate (%s)"):format(param.depth or "?", b),
           goal = ">= 1.35x faster than stock lua5.4", subject = b, le = false, limit = 1.35, items = { lua } }
@@ -258,9 +253,11 @@ say("named in the table: above 1 the reference is faster (or smaller).")
 say("")
 say("## Targets")
 say("")
-say("Range: the same ratio within each repetition, lowest to highest.  Reference: the same test")
-say("with another peer in tsheap's place (mimalloc used directly, or pymalloc), the floor that a")
-say("layer over it starts from; for the Lua module, the same ratio in instructions (callgrind).")
+say("Measured: the median over the repetitions of the ratio within each (the peers run back to")
+say("back in every repetition, so a stall of the machine slows all of one repetition alike); range:")
+say("those ratios, lowest to highest.  Reference: the same test with another peer in tsheap's place")
+say("(mimalloc used directly, or pymalloc), the floor that a layer over it starts from; for the Lua")
+say("module, the same ratio in instructions (callgrind).")
 say("")
 header({ "target", "goal", "measured (median)", "result", "range over reps", "reference" }, true)
 local passed, missed = 0, 0
