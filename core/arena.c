@@ -195,6 +195,16 @@ static void drop_arena(struct arena_object *ao) {
   narenas--;
 }
 
+/* Takes ao out of usable_arenas; nfp2lasta is the caller's. */
+static void unlink_usable(struct arena_object *ao) {
+  if (ao->prevarena)
+    ao->prevarena->nextarena = ao->nextarena;
+  else
+    usable_arenas = ao->nextarena;
+  if (ao->nextarena)
+    ao->nextarena->prevarena = ao->prevarena;
+}
+
 static struct arena_pool *take_pool(void) {
   if (waiting)
     return pop_waiting();
@@ -224,9 +234,7 @@ static struct arena_pool *take_pool(void) {
     pool->szidx = NO_CLASS;
   }
   if (--ao->nfreepools == 0) {
-    usable_arenas = ao->nextarena;
-    if (usable_arenas)
-      usable_arenas->prevarena = NULL;
+    unlink_usable(ao);
     ao->nextarena = ao->prevarena = NULL;
   }
   return pool;
@@ -255,11 +263,7 @@ static void give_pool(struct arena_pool *pool) {
   ao->nfreepools = ++nf;
 
   if (nf == POOLS_PER_ARENA && ao->nextarena && nempty >= TSHEAP_ARENA_KEEP_EMPTY) {
-    if (ao->prevarena)
-      ao->prevarena->nextarena = ao->nextarena;
-    else
-      usable_arenas = ao->nextarena;
-    ao->nextarena->prevarena = ao->prevarena;
+    unlink_usable(ao);
     drop_arena(ao);
     return;
   }
@@ -281,11 +285,7 @@ static void give_pool(struct arena_pool *pool) {
   if (ao == lastnf)
     return;
   /* lastnf comes after ao: move ao just behind it to keep the order. */
-  if (ao->prevarena)
-    ao->prevarena->nextarena = ao->nextarena;
-  else
-    usable_arenas = ao->nextarena;
-  ao->nextarena->prevarena = ao->prevarena;
+  unlink_usable(ao);
   ao->prevarena = lastnf;
   ao->nextarena = lastnf->nextarena;
   if (ao->nextarena)
@@ -464,10 +464,7 @@ void arena_trim(void) {
     /* Wholly free arenas sit last in usable_arenas; take the very last. */
     struct arena_object *ao = nfp2lasta[POOLS_PER_ARENA], *prev = ao->prevarena;
     nfp2lasta[POOLS_PER_ARENA] = prev && prev->nfreepools == POOLS_PER_ARENA ? prev : NULL;
-    if (prev)
-      prev->nextarena = NULL;
-    else
-      usable_arenas = NULL;
+    unlink_usable(ao);
     drop_arena(ao);
     nempty--;
   }
