@@ -65,8 +65,6 @@ tsheap_status tsheap__gil_release(void)
   return TSHEAP_OK;
 }
 
-int tsheap__gil_held(void) { return held; }
-
 tsheap_status tsheap__gil_yield(void)
 {
   if (!held)

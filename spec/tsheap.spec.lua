@@ -262,5 +262,5 @@ caller that holds it for long stretches (TSHEAP_E_GIL if the caller does not hol
 a load when nobody waits.]] }
 
 func { name = "gil_held", builds = { "gil" }, returns = { "int", kind = "value" }, thread = "any", since = "0.1.0",
-  impl = { gil = "tsheap__gil_held" },
+  impl = { gil = "tsheap__gil_held_here" },
   doc = "1 if the calling thread holds the library's global lock." }
