@@ -85,7 +85,7 @@ static void test_cap(tsheap_state *st)
 struct foreign {
   tsheap_lua_heap *h;
   void *block;
-  void *shrunk, *grown;
+  void *shrunk, *grown, *fresh;
 };
 
 static void *foreign_thread(void *arg)
@@ -93,6 +93,7 @@ static void *foreign_thread(void *arg)
   struct foreign *f = arg;
   f->shrunk = tsheap_lua_alloc_nogil(f->h, f->block, 100, 10);
   f->grown = tsheap_lua_alloc_nogil(f->h, f->shrunk, 10, 1000);
+  f->fresh = tsheap_lua_alloc_nogil(f->h, NULL, 4, 8);
   return NULL;
 }
 
@@ -110,13 +111,14 @@ static void test_contract(tsheap_state *st)
   CHECK(p != NULL && tsheap_lua_heap_used(h) == 100);
   fill(p, 100, 3);
   CHECK(tsheap_lua_alloc(h, p, 100, 2000) == NULL);          /* over the cap */
+  CHECK(tsheap_lua_alloc(h, NULL, 4, 901) == NULL);          /* a new block too */
   CHECK(filled(p, 100, 3) && tsheap_lua_heap_used(h) == 100);
   GIL_DROP();
   /* another thread may shrink (in place) and free, never grow */
-  struct foreign f = { h, p, NULL, NULL };
+  struct foreign f = { h, p, NULL, NULL, (void *)1 };
   CHECK(pthread_create(&t, NULL, foreign_thread, &f) == 0);
   pthread_join(t, NULL);
-  CHECK(f.shrunk == p && f.grown == NULL);
+  CHECK(f.shrunk == p && f.grown == NULL && f.fresh == NULL);
   CHECK(filled(p, 10, 3) && tsheap_lua_heap_used(h) == 10);
   GIL_TAKE();
   p = tsheap_lua_alloc(h, p, 10, 900);                        /* the owner grows it */
