@@ -10,6 +10,8 @@
 
 #include <tsheap/tsheap.h>
 
+#include "crash_report.h"
+
 static atomic_int check_passed, check_failed;
 
 #define CHECK(cond)                                                                      \
