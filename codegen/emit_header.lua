@@ -26,8 +26,9 @@ local HEAP_OPS = {
 }
 M.HEAP_OPS = HEAP_OPS
 
--- mimalloc's functions as the library exports them, <P>_mi_<name>; core/backend_ft.c
--- binds each to mimalloc's own when the program is loaded.
+-- mimalloc's functions as the library exports them, <P>_mi_<name>; core/mi_exports.c
+-- binds each to mimalloc's own when the program is loaded.  A change here or
+-- to the view below is a new ABI: bump FAST_PATH_LAYOUT in load.lua.
 local MI = {
   { "void *", "heap_malloc", "struct mi_heap_s *heap, size_t size" },
   { "void *", "heap_zalloc", "struct mi_heap_s *heap, size_t size" },

@@ -506,10 +506,16 @@ function M.load(file)
   return m
 end
 
+-- The layout of the free-threaded inline fast paths that emit_header.lua
+-- writes (the TLS view, the names they call): a compiled caller reads it
+-- directly, so a change to it is a new ABI whatever the spec says.
+local FAST_PATH_LAYOUT = 2
+
 -- The ABI tag covers what a compiled caller depends on: domains, error codes,
--- types and signatures, but not the documentation.
+-- types and signatures, and the fast paths' layout, but not the documentation.
 function M.abi_hash(m)
-  local parts = { m.api.name, m.api.prefix, m.api.guard, m.api.version:match("^(%d+)") }
+  local parts = { m.api.name, m.api.prefix, m.api.guard, m.api.version:match("^(%d+)"),
+                  "layout" .. FAST_PATH_LAYOUT }
   for _, d in ipairs(m.domains) do parts[#parts + 1] = "d" .. d.name .. (d.counted and "+" or "") end
   for _, e in ipairs(m.errors) do parts[#parts + 1] = "e" .. e.name end
   for _, t in ipairs(m.types) do
