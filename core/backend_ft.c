@@ -52,6 +52,9 @@ static int arena_borrow(tsheap_status *why)
     if (pool[i].use == SLOT_FREE && (slot < 0 || pool[i].returned < pool[slot].returned))
       slot = i;
   if (slot < 0 && pool_len < ARENA_MAX) {
+    /* mimalloc 2.0.9 publishes the arena before setting its id, a window in
+     * which another thread's new segment can land in it under no id (README,
+     * fact 3): one more reason to reuse arenas rather than make new ones */
     if (mi_reserve_os_memory_ex(ARENA_SIZE, false, false, true, &pool[pool_len].id) == 0)
       slot = pool_len++;
     else
