@@ -7,7 +7,15 @@
 #ifndef TSHEAP_TEST_CRASH_REPORT_H
 #define TSHEAP_TEST_CRASH_REPORT_H
 
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CRASH_REPORT_SANITIZED 1
+#elif defined(__has_feature)   /* clang's way of saying the same */
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CRASH_REPORT_SANITIZED 1
+#endif
+#endif
+
+#ifndef CRASH_REPORT_SANITIZED
 #include <execinfo.h>
 #include <signal.h>
 #include <stdint.h>
