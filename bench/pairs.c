@@ -81,7 +81,7 @@ static void timed(const char *config, void (*fn)(long), long rounds, long pairs)
   double t0 = now_ns();
   fn(rounds);
   double t1 = now_ns();
-  report("pairs", PEER_NAME, config, "ns", (t1 - t0) / (double)(rounds * pairs));
+  report("pairs", peer_label(), config, "ns", (t1 - t0) / (double)(rounds * pairs));
 }
 
 static void run(const char *pattern, size_t size, long pairs)
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
         run(patterns[p], sizes[s], n);
         double t1 = now_ns();
         snprintf(config, sizeof config, "%s/%zu", patterns[p], sizes[s]);
-        report("pairs", PEER_NAME, config, "ns", (t1 - t0) / (double)n);
+        report("pairs", peer_label(), config, "ns", (t1 - t0) / (double)n);
       }
     timed("batch/16-256", sweep, pairs / BATCH / SWEEP_SIZES, BATCH * SWEEP_SIZES);
     mixed_init();

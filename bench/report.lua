@@ -5,6 +5,10 @@
 local raw_path, meta_path, outdir = arg[1], arg[2], arg[3]
 
 local PEERS = { "glibc", "mimalloc", "mi_heap", "jemalloc", "tcmalloc", "pymalloc", "tsheap-ft", "tsheap-gil" }
+-- the pairs workload also runs glibc in a process that never started a
+-- thread (peer.h): a reference line, not a peer of any target
+local PAIRS_PEERS = { "glibc-1t" }
+for _, p in ipairs(PEERS) do PAIRS_PEERS[#PAIRS_PEERS + 1] = p end
 local SIZES = { 16, 64, 256, 1024, 4096 }
 local SMALL = { 16, 64, 256 }
 
@@ -268,14 +272,14 @@ end
 say("")
 say(("%d passed, %d missed."):format(passed, missed))
 
-local function per_peer_section(heading, lines, unit, w, c)
+local function per_peer_section(heading, lines, unit, w, c, peers)
   say("")
   say(heading)
   say("")
   for _, l in ipairs(lines) do say(l) end
   say("")
   header({ "peer", unit, "over tsheap-ft" })
-  for _, p in ipairs(PEERS) do
+  for _, p in ipairs(peers or PEERS) do
     local v = med(w, p, c)
     row({ p, num(v), x(ratio(v, med(w, "tsheap-ft", c))) })
   end
@@ -292,11 +296,14 @@ for _, pattern in ipairs({ "batch", "same" }) do
       "in 16 B steps, as many pairs each (the range's mean)." or
       "Each block freed at once: the allocator hands the same block back.")
   say("")
+  say("Each peer runs in a process that has started a thread, as a threaded runtime's does; glibc-1t\n" ..
+      "is glibc in a process that never did, where its malloc skips its atomic operations.")
+  say("")
   local cols = pattern == "batch" and { 16, 64, 256, "16-256", 1024, 4096 } or SIZES
   local h = { "peer" }
   for _, s in ipairs(cols) do h[#h + 1] = s .. " B" end
   header(h)
-  for _, p in ipairs(PEERS) do
+  for _, p in ipairs(PAIRS_PEERS) do
     local r = { p }
     for _, s in ipairs(cols) do
       local c = pattern .. "/" .. s
@@ -316,7 +323,7 @@ end
 per_peer_section("## 1. Allocate+free, mixed pattern: ns per pair (reference: tsheap-ft)", {
   "1000 allocations of 16 to 256 B (the same sizes for every peer), then 1000 frees in a shuffled",
   "order, as a program's objects come and go.",
-}, "ns per pair", "pairs", "mixed/16-256")
+}, "ns per pair", "pairs", "mixed/16-256", PAIRS_PEERS)
 
 say("")
 say("## 1. Instructions per pair under callgrind (reference: mi_heap)")

@@ -100,6 +100,7 @@ for rep in $(seq 1 "$reps"); do
   wait_quiet
   rep_busy=$(busy_ticks) rep_own=$(own_ticks) rep_start=$SECONDS
   for p in $peers; do record "$rep" "$bin/pairs-$p" "$pairs"; done
+  BENCH_ONE_THREAD=1 record "$rep" "$bin/pairs-glibc" "$pairs"
   for n in 1 2; do
     for p in $peers; do record "$rep" "$bin/threads-$p" "$n" "$thread_rounds"; done
   done
