@@ -46,11 +46,11 @@ wait_quiet() {
 # shellcheck source=bench/deps.sh
 source "$here/deps.sh"
 bench_install_deps
-if [[ ! -e $build/libtsheapt.so || ! -e $build/libtsheap.so ]]; then
-  echo "== building tsheap in $build"
-  cmake -S "$root" -B "$build" >/dev/null
-  cmake --build "$build" -j2 >/dev/null
-fi
+# built every time (make does only what changed): a library older than the
+# tree would be measured without a word
+echo "== building tsheap in $build"
+[[ -e $build/CMakeCache.txt ]] || cmake -S "$root" -B "$build" >/dev/null
+cmake --build "$build" -j2 >/dev/null
 build=$(cd "$build" && pwd)
 bin=$build/bench-harness    # build output: outside the source tree
 echo "== building the harness against $build"
