@@ -165,6 +165,41 @@ local function run(file)
   return decls, source
 end
 
+-- The header's upper-case names come from several kinds (domains, errors,
+-- enum values) and from the generator itself, and two can spell the same
+-- macro (an enum 'e' with a value 'inval' is the error 'inval'): the C
+-- compiler would be the first to say so.  Every such name is claimed here,
+-- the generator's first, then the spec's in line order.
+local GENERATED_MACROS = { "ABI", "API", "DOMAINS_COUNTED", "DOMAIN_ALL", "DOMAIN_BIT", "DOMAIN_COUNT",
+                           "DOMAIN_COUNTED", "DOMAIN_DEFAULT", "DOMAIN_NAMES", "FREE_THREADED", "NO_INLINE",
+                           "OK", "SPEC_ABI", "STATUS_COUNT", "VERSION", "VERSION_MAJOR", "VERSION_MINOR",
+                           "VERSION_PATCH" }
+
+local function check_macro_names(file, m)
+  local taken = {}
+  for _, n in ipairs(GENERATED_MACROS) do taken[m.U .. n] = "a name the generator defines" end
+  taken[m.api.name:upper() .. "_H"] = "the header's include guard"
+  taken[m.api.guard] = "the api's guard macro"
+  local names = {}
+  for _, d in ipairs(m.domains) do
+    names[#names + 1] = { line = d.line, what = "domain '" .. d.name .. "'", c = m.U .. "DOMAIN_" .. d.name:upper() }
+  end
+  for _, e in ipairs(m.errors) do
+    names[#names + 1] = { line = e.line, what = "error '" .. e.name .. "'", c = m.U .. "E_" .. e.name:upper() }
+  end
+  for _, t in ipairs(m.types) do
+    for _, v in ipairs(t.values or {}) do
+      names[#names + 1] = { line = t.line, what = "enum value '" .. v.name .. "' of '" .. t.name .. "'", c = v.cname }
+    end
+  end
+  for i, n in ipairs(names) do n.order = i end
+  table.sort(names, function(a, b) return a.line < b.line or (a.line == b.line and a.order < b.order) end)
+  for _, n in ipairs(names) do
+    if taken[n.c] then fail(file, n.line, "%s makes %s, which is also %s", n.what, n.c, taken[n.c]) end
+    taken[n.c] = ("%s (line %d)"):format(n.what, n.line)
+  end
+end
+
 function M.load(file)
   local decls, source = run(file)
   local m = { file = file, domains = {}, errors = {}, types = {}, funcs = {}, builds = BUILDS }
@@ -497,6 +532,8 @@ function M.load(file)
   if not state_type or state_type.kind ~= "opaque" then
     fail(file, m.api.line, "the spec needs an opaque type 'state' for the thread states")
   end
+
+  check_macro_names(file, m)
 
   m.source_hash = hash.hex64(source)
   m.abi_hash = M.abi_hash(m)
