@@ -179,6 +179,7 @@ local function check_macro_names(file, m)
   local taken = {}
   for _, n in ipairs(GENERATED_MACROS) do taken[m.U .. n] = "a name the generator defines" end
   taken[m.api.name:upper() .. "_H"] = "the header's include guard"
+  taken[m.api.name:upper() .. "_IMPL_H"] = "the core header's include guard"
   taken[m.api.guard] = "the api's guard macro"
   local names = {}
   for _, d in ipairs(m.domains) do
