@@ -35,8 +35,6 @@ for w in ([[auto break case char const continue default do double else enum exte
   _Generic _Noreturn _Static_assert _Thread_local bool catch class delete explicit false friend
   mutable namespace new operator private protected public template this throw true try typeid
   typename using virtual]]):gmatch("%S+") do KEYWORDS[w] = true end
-local RESERVED_DOMAINS = { count = true, all = true, default = true, names = true, bit = true,
-                           counted = true }
 local C_WORDS = {
   void = true, char = true, int = true, unsigned = true, long = true, short = true,
   size_t = true, uint32_t = true, uint64_t = true, int64_t = true, const = true,
@@ -169,7 +167,8 @@ end
 -- enum values) and from the generator itself, and two can spell the same
 -- macro (an enum 'e' with a value 'inval' is the error 'inval'): the C
 -- compiler would be the first to say so.  Every such name is claimed here,
--- the generator's first, then the spec's in line order.
+-- the generator's first, then the api's guards, then the spec's items in
+-- line order (a domain 'count' would be the generator's DOMAIN_COUNT).
 local GENERATED_MACROS = { "ABI", "API", "DOMAINS_COUNTED", "DOMAIN_ALL", "DOMAIN_BIT", "DOMAIN_COUNT",
                            "DOMAIN_COUNTED", "DOMAIN_DEFAULT", "DOMAIN_NAMES", "FREE_THREADED", "NO_INLINE",
                            "OK", "SPEC_ABI", "STATUS_COUNT", "VERSION", "VERSION_MAJOR", "VERSION_MINOR",
@@ -178,10 +177,12 @@ local GENERATED_MACROS = { "ABI", "API", "DOMAINS_COUNTED", "DOMAIN_ALL", "DOMAI
 local function check_macro_names(file, m)
   local taken = {}
   for _, n in ipairs(GENERATED_MACROS) do taken[m.U .. n] = "a name the generator defines" end
-  taken[m.api.name:upper() .. "_H"] = "the header's include guard"
-  taken[m.api.name:upper() .. "_IMPL_H"] = "the core header's include guard"
-  taken[m.api.guard] = "the api's guard macro"
-  local names = {}
+  local header = m.api.name:upper()
+  local names = {
+    { line = m.api.line, what = "the header's include guard", c = header .. "_H" },
+    { line = m.api.line, what = "the core header's include guard", c = header .. "_IMPL_H" },
+    { line = m.api.line, what = "the api's guard macro", c = m.api.guard },
+  }
   for _, d in ipairs(m.domains) do
     names[#names + 1] = { line = d.line, what = "domain '" .. d.name .. "'", c = m.U .. "DOMAIN_" .. d.name:upper() }
   end
@@ -248,10 +249,6 @@ function M.load(file)
     elseif d.what == "domain" then
       check_keys(file, d.line, "domain", d.t)
       claim(d.line, "domain", d.t.name)
-      if RESERVED_DOMAINS[d.t.name:lower()] then
-        fail(file, d.line, "domain name '%s' is reserved: the header defines %sDOMAIN_%s", d.t.name,
-             m.U, d.t.name:upper())
-      end
       local doc = doc_text(file, d.line, "domain '" .. d.t.name .. "'", d.t.doc)
       m.domains[#m.domains + 1] = { name = d.t.name, doc = doc, counted = d.t.counted == true,
                                     index = #m.domains, line = d.line }
