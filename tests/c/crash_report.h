@@ -27,12 +27,12 @@ static void crash_report(int sig, siginfo_t *info, void *context)
 {
   static const char hex[] = "0123456789abcdef";
   char line[] = "crash: signal ?? at 0x0000000000000000\n";
-  char *at = strstr(line, "0x") + 2;
+  char *num = strchr(line, '?'), *at = strstr(line, "0x") + 2;
   uintptr_t addr = (uintptr_t)info->si_addr;
   void *frame[64];
   (void)context;
-  line[14] = (char)('0' + sig / 10 % 10);
-  line[15] = (char)('0' + sig % 10);
+  num[0] = (char)('0' + sig / 10 % 10);
+  num[1] = (char)('0' + sig % 10);
   for (int i = 15; i >= 0; i--, addr >>= 4) at[i] = hex[addr & 15];
   if (write(STDERR_FILENO, line, sizeof line - 1) < 0) {}
   backtrace_symbols_fd(frame, backtrace(frame, 64), STDERR_FILENO);
