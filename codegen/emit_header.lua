@@ -6,6 +6,7 @@
 -- initial-exec TLS) and the GIL build's own functions.
 
 local cgen = require "cgen"
+local mi_layout = require "mi_layout"
 
 local M = {}
 
@@ -58,7 +59,9 @@ local function emit_inline(b, m, f)
     b.emit("  if (%s_UNLIKELY((unsigned)%s >= %sDOMAIN_COUNT || (ts_heap = %s_ft_current.heap[%s]) == NULL))",
            U, d, U, P, d)
     b.emit("    return %s_ft_refused(%s);", P, d)
-    local call = string.format("%s_mi_%s(ts_heap%s)", P, HEAP_OPS[op].entry,
+    -- malloc takes a small block from the page in place (mi_layout.lua)
+    local entry = op == "malloc" and "malloc_inline" or HEAP_OPS[op].entry
+    local call = string.format("%s_mi_%s(ts_heap%s)", P, entry,
                                #rest > 0 and ", " .. table.concat(rest, ", ") or "")
     if op == "malloc_aligned" then
       -- mimalloc's aligned fast path takes 0 for a power of two
@@ -78,7 +81,7 @@ local function emit_inline(b, m, f)
       b.emit("  return %s;", call)
     end
   elseif op == "free" then
-    b.emit("  %s_mi_free(%s);", P, f.params[1].name)
+    b.emit("  %s_mi_free_inline(%s);", P, f.params[1].name)
   elseif op == "block_size" then
     b.emit("  return %s_mi_usable_size(%s);", P, f.params[1].name)
   elseif op == "gc_due" then
@@ -129,11 +132,11 @@ local function emit_ft_fast_path(b, m)
   b.emit("/* The inline fast paths below read the calling thread's view of its")
   b.emit(" * current state from initial-exec TLS: the state's heaps, copied there so")
   b.emit(" * that one load finds a heap, and its counters.  With no current state every")
-  b.emit(" * heap in the view is NULL, so one test covers both refusals.  They call")
-  b.emit(" * mimalloc under the library's names, which the dynamic linker binds to")
-  b.emit(" * mimalloc's own functions: a call costs what a direct call to mimalloc costs,")
-  b.emit(" * and a program that uses them does not link mimalloc itself, so it keeps")
-  b.emit(" * its own malloc. */")
+  b.emit(" * heap in the view is NULL, so one test covers both refusals.  A small")
+  b.emit(" * block comes from, and goes back to, a mimalloc page's free list in place;")
+  b.emit(" * everything else calls mimalloc under the library's names, which the")
+  b.emit(" * dynamic linker binds to mimalloc's own functions.  A program that uses")
+  b.emit(" * them does not link mimalloc itself, so it keeps its own malloc. */")
   b.emit("struct mi_heap_s;")
   b.emit("typedef struct %s_ft_fast {", P)
   b.emit("  struct mi_heap_s *heap[%sDOMAIN_COUNT]; /* NULL once the domain ended */", U)
@@ -144,7 +147,10 @@ local function emit_ft_fast_path(b, m)
   b.emit("typedef struct %s_ft_view {", P)
   b.emit("  struct mi_heap_s *heap[%sDOMAIN_COUNT]; /* the current state's, or all NULL */", U)
   b.emit("  %s_ft_fast *fast;                        /* its counters, or a stand-in's */", P)
+  b.emit("  uintptr_t mi_thread;  /* mimalloc's value for the thread; 0: the layout is off */")
   b.emit("} %s_ft_view;", P)
+  b.emit("")
+  mi_layout.emit(b, m)
   b.emit("")
   for _, e in ipairs(MI) do
     b.emit("%sAPI %s%s_mi_%s(%s);", U, e[1], P, e[2], e[3])
@@ -152,6 +158,8 @@ local function emit_ft_fast_path(b, m)
   b.emit("%sAPI extern __thread %s_ft_view %s_ft_current %s_TLS_MODEL;", U, P, P, U)
   b.emit("%sAPI void *%s_ft_refused(%sdomain domain);", U, P, P)
   b.emit("%sAPI void *%s_ft_failed(size_t count, size_t size, size_t alignment);", U, P)
+  b.emit("")
+  mi_layout.emit_paths(b, m)
   b.emit("")
   local inl = cgen.funcs(m, function(f) return f.builds.ft and f.impl.ft.inline end)
   for _, f in ipairs(inl) do

@@ -544,7 +544,7 @@ end
 -- The layout of the free-threaded inline fast paths that emit_header.lua
 -- writes (the TLS view, the names they call): a compiled caller reads it
 -- directly, so a change to it is a new ABI whatever the spec says.
-local FAST_PATH_LAYOUT = 2
+local FAST_PATH_LAYOUT = 3
 
 -- The ABI tag covers what a compiled caller depends on: domains, error codes,
 -- types and signatures, and the fast paths' layout, but not the documentation.

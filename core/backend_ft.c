@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "mi_layout.h"
 
 tsheap__ft_fast backend_ft_no_state;   /* zero: every heap NULL, threshold 0 */
 __thread tsheap__ft_view tsheap__ft_current TSHEAP__TLS_MODEL = { .fast = &backend_ft_no_state };
@@ -178,7 +179,7 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
 void *backend_alloc(tsheap_state *st, tsheap_domain d, size_t size, int zero)
 {
   mi_heap_t *heap = st->fast.heap[d];
-  return zero ? mi_heap_zalloc(heap, size) : mi_heap_malloc(heap, size);
+  return zero ? mi_heap_zalloc(heap, size) : tsheap__mi_malloc_inline(heap, size);
 }
 
 void *backend_realloc(tsheap_state *st, tsheap_domain d, void *p, size_t size)
@@ -186,7 +187,7 @@ void *backend_realloc(tsheap_state *st, tsheap_domain d, void *p, size_t size)
   return mi_heap_realloc(st->fast.heap[d], p, size);
 }
 
-void backend_free(void *p) { mi_free(p); }
+void backend_free(void *p) { tsheap__mi_free_inline(p); }
 
 struct visit {
   tsheap_visit_fn fn;
@@ -216,6 +217,8 @@ void backend_attach(tsheap_state *st)
   tsheap__ft_fast *fast = st != NULL ? &st->fast : &backend_ft_no_state;
   memcpy(tsheap__ft_current.heap, fast->heap, sizeof fast->heap);
   tsheap__ft_current.fast = fast;
+  if (st != NULL)   /* a thread keeps its value once it has one: frees need no state */
+    tsheap__ft_current.mi_thread = mi_layout_thread();
 }
 
 int backend_lock(void) { return 0; }
