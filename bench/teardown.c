@@ -1,9 +1,11 @@
 /* teardown.c - workload 5: a million small blocks (32 to 64 bytes) in a
  * discardable domain, then either one discard or a free for each block.
  * Built for tsheap (both builds) and, as a reference, for a mimalloc heap
- * (mi_heap_destroy against mi_free).  Prints milliseconds for each, and
- * the MiB still resident after the discard: an allocator may keep the
- * memory for the next domain or give it back to the OS, which costs time.
+ * (mi_heap_destroy against mi_free).  Prints milliseconds for each, the
+ * median of ROUNDS alternating runs (a discard takes some 50 us: one run
+ * alone is at the mercy of one interruption), and the MiB still resident
+ * after the discard: an allocator may keep the memory for the next domain
+ * or give it back to the OS, which costs time.
  *
  *   teardown BLOCKS */
 #include "clock.h"
@@ -38,6 +40,8 @@ static void discard(void)
 static void close_domain(int discarded) { (void)discarded; tsheap_state_end(st); }
 #endif
 
+#define ROUNDS 5
+
 static double start_mib;  /* RSS before any domain was filled */
 static double kept_mib;   /* RSS after the last teardown, less start_mib */
 
@@ -64,6 +68,17 @@ static double run(long n, int by_discard)
   return (t1 - t0) / 1e6;
 }
 
+static double median(double *v)
+{
+  for (int i = 1; i < ROUNDS; i++)
+    for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      double t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+  return v[ROUNDS / 2];
+}
+
 int main(int argc, char **argv)
 {
   long n = argc > 1 ? atol(argv[1]) : 1000000;
@@ -76,8 +91,13 @@ int main(int argc, char **argv)
   peer_init();
   start_mib = rss_mib();
   run(n / 10 + 1, 1);           /* warm up: map the arena once */
-  report("teardown", PEER_NAME, "free-each", "ms", run(n, 0));
-  report("teardown", PEER_NAME, "discard", "ms", run(n, 1));
+  double each[ROUNDS], discarded[ROUNDS];
+  for (int r = 0; r < ROUNDS; r++) {
+    each[r] = run(n, 0);
+    discarded[r] = run(n, 1);
+  }
+  report("teardown", PEER_NAME, "free-each", "ms", median(each));
+  report("teardown", PEER_NAME, "discard", "ms", median(discarded));
   report("teardown", PEER_NAME, "kept", "MiB", kept_mib);
   return 0;
 }
