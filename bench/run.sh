@@ -61,7 +61,7 @@ if [[ $quick == 1 ]]; then
   pairs=20000 thread_rounds=20 xfree=20000 churn=50 teardown=10000 mem_blocks=2000 mem_rounds=2
   depth=8 cg_short=2 cg_long=4 lua_call_n=20000 lua_call_cg="2000 7000"
 else
-  pairs=5000000 thread_rounds=10000 xfree=10000000 churn=2000 teardown=1000000 mem_blocks=100000 mem_rounds=20
+  pairs=5000000 thread_rounds=40000 xfree=10000000 churn=2000 teardown=1000000 mem_blocks=100000 mem_rounds=20
   depth=16 cg_short=100 cg_long=200 lua_call_n=1000000 lua_call_cg="20000 70000"
 fi
 peers="glibc mimalloc mi_heap jemalloc tcmalloc pymalloc tsheap-ft tsheap-gil"
