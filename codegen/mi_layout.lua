@@ -29,6 +29,21 @@ M.CONSTANTS = {
 
 function M.emit(b, m)
   local U, P = m.U, m.P
+  b.emit("/* ThreadSanitizer cannot see mimalloc's own synchronization (the shared")
+  b.emit(" * library is not instrumented), so instrumented reads and writes of its page")
+  b.emit(" * records look like races once a page passes to another thread: under it,")
+  b.emit(" * every path calls mimalloc. */")
+  b.emit("#if defined(__SANITIZE_THREAD__)")
+  b.emit("#define %s_MI_INLINE 0", U)
+  b.emit("#elif defined(__has_feature)")
+  b.emit("#if __has_feature(thread_sanitizer)")
+  b.emit("#define %s_MI_INLINE 0", U)
+  b.emit("#endif")
+  b.emit("#endif")
+  b.emit("#ifndef %s_MI_INLINE", U)
+  b.emit("#define %s_MI_INLINE 1", U)
+  b.emit("#endif")
+  b.emit("")
   b.emit("/* mimalloc 2.0.9's layout, as far as the inline paths read it: a page")
   b.emit(" * record (mi_page_t) and where the heap and the segment keep theirs.  The")
   b.emit(" * library checks it against the mimalloc it runs on; when it does not hold,")
@@ -89,12 +104,12 @@ end
 -- The two paths the header's inline functions and the library's own
 -- allocations share; after the view and mimalloc's exports are declared.
 function M.emit_paths(b, m)
-  local P = m.P
+  local U, P = m.U, m.P
   b.emit("/* A block from the thread's own heap: from the page in place when it can. */")
   b.emit("static inline void *%s_mi_malloc_inline(struct mi_heap_s *heap, size_t size)", P)
   b.emit("{")
   b.emit("  void *ts_block;")
-  b.emit("  if (size <= %s_mi_small_max && %s_ft_current.mi_thread != 0 &&", P, P)
+  b.emit("  if (%s_MI_INLINE && size <= %s_mi_small_max && %s_ft_current.mi_thread != 0 &&", U, P, P)
   b.emit("      (ts_block = %s_mi_pop(heap, size)) != NULL)", P)
   b.emit("    return ts_block;")
   b.emit("  return %s_mi_heap_malloc(heap, size);", P)
@@ -104,7 +119,7 @@ function M.emit_paths(b, m)
   b.emit("static inline void %s_mi_free_inline(void *block)", P)
   b.emit("{")
   b.emit("  uintptr_t ts_thread = %s_ft_current.mi_thread;", P)
-  b.emit("  if (ts_thread == 0 || block == NULL || !%s_mi_push(block, ts_thread))", P)
+  b.emit("  if (!%s_MI_INLINE || ts_thread == 0 || block == NULL || !%s_mi_push(block, ts_thread))", U, P)
   b.emit("    %s_mi_free(block);", P)
   b.emit("}")
 end

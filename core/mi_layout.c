@@ -48,18 +48,28 @@ static uintptr_t thread_value(void)
 #endif
 }
 
-static uintptr_t word(const void *base, size_t offset)
+/* The probe reads mimalloc's records from instrumented code, which under
+ * ThreadSanitizer looks like a race once mimalloc hands the segment to
+ * another thread (its synchronization is in the uninstrumented library). */
+#define UNSEEN __attribute__((no_sanitize("thread")))
+
+UNSEEN static uintptr_t word(const void *base, size_t offset)
 {
   uintptr_t w;
   memcpy(&w, (const char *)base + offset, sizeof w);
   return w;
 }
 
-static uint32_t word32(const void *base, size_t offset)
+UNSEEN static uint32_t word32(const void *base, size_t offset)
 {
   uint32_t w;
   memcpy(&w, (const char *)base + offset, sizeof w);
   return w;
+}
+
+UNSEEN static uint8_t byte(const void *base, size_t offset)
+{
+  return ((const uint8_t *)base)[offset];
 }
 
 /* Numbers that keep every read inside the heap record (3 KiB in 2.0.9), a
@@ -151,7 +161,7 @@ static int push_agrees(struct probe *p)
   void *b = p->taken[--p->n];
   const char *page = page_of(l, b);
   if (page == NULL || word((void *)segment_of(l, b), l->thread_offset) != thread_value() ||
-      page[l->page_flags] != 0 || word32(page, l->page_used) < 2)
+      byte(page, l->page_flags) != 0 || word32(page, l->page_used) < 2)
     return 0;
   uintptr_t local = word(page, l->page_local_free);
   uint32_t used = word32(page, l->page_used);
@@ -167,9 +177,9 @@ static int flags_agree(struct probe *p)
   const mi_layout *l = p->l;
   void *first = take(p, l->small_max);
   const char *page = first != NULL ? page_of(l, first) : NULL;
-  if (page == NULL || page[l->page_flags] != 0)
+  if (page == NULL || byte(page, l->page_flags) != 0)
     return 0;
-  while (page[l->page_flags] == 0)
+  while (byte(page, l->page_flags) == 0)
     if (take(p, l->small_max) == NULL)
       return 0;
   for (int i = 0; i < p->n; i++)
@@ -178,7 +188,7 @@ static int flags_agree(struct probe *p)
       break;
     }
   mi_free(first);
-  return page[l->page_flags] == 0;
+  return byte(page, l->page_flags) == 0;
 }
 
 int mi_layout_probe(const mi_layout *l)
@@ -202,6 +212,8 @@ static atomic_int layout_verdict;   /* 0 until a probe could tell */
 
 uintptr_t mi_layout_thread(void)
 {
+  if (!TSHEAP__MI_INLINE)
+    return 0;   /* the header's paths call mimalloc in this build */
   int v = atomic_load_explicit(&layout_verdict, memory_order_acquire);
   if (v == 0) {
     v = mi_layout_probe(&mi_layout_header);
