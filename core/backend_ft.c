@@ -217,7 +217,9 @@ void backend_attach(tsheap_state *st)
   tsheap__ft_fast *fast = st != NULL ? &st->fast : &backend_ft_no_state;
   memcpy(tsheap__ft_current.heap, fast->heap, sizeof fast->heap);
   tsheap__ft_current.fast = fast;
-  if (st != NULL)   /* a thread keeps its value once it has one: frees need no state */
+  /* a thread keeps its value once it has one (frees need no state), so the
+   * probe's verdict is asked only until then */
+  if (st != NULL && tsheap__ft_current.mi_thread == 0)
     tsheap__ft_current.mi_thread = mi_layout_thread();
 }
 
