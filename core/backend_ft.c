@@ -5,75 +5,22 @@
  * no_reclaim), after which destroying it would free that thread's live
  * blocks.  A discardable domain therefore gets a heap in an exclusive arena
  * of its own: such a heap reclaims only segments of its arena, and no other
- * heap uses the arena while it is lent.  mimalloc allows 64 arenas and never
- * unmaps one, so the arenas form a pool: a discard gives the arena back
- * clean, and so does a release that finds nothing live; a release that
- * leaves live blocks (or an exiting thread that does) retires the arena for
- * good.  Domains that are not discardable use plain heaps.
+ * heap uses the arena while it is lent.  The arenas form a pool
+ * (mi_arena_pool.c): a discard gives the arena back clean, and so does a
+ * release that finds nothing live; a release that leaves live blocks (or an
+ * exiting thread that does) retires the arena for good.  Domains that are
+ * not discardable use plain heaps.
  */
 #include <errno.h>
 #include <mimalloc.h>
 #include <string.h>
 
 #include "internal.h"
+#include "mi_arena_pool.h"
 #include "mi_layout.h"
 
 tsheap__ft_fast backend_ft_no_state;   /* zero: every heap NULL, threshold 0 */
 __thread tsheap__ft_view tsheap__ft_current TSHEAP__TLS_MODEL = { .fast = &backend_ft_no_state };
-
-/* ---- the arena pool ---- */
-
-/* The most a discardable domain holds.  Four 32 MiB segments: a segment freed
- * by a discard can stay out of reach for a moment (mimalloc's segment cache
- * holds it, and purges it on its own schedule), and the next heap in the
- * arena must still find room; with two, loaded threads ran out (seen under
- * valgrind). */
-#define ARENA_SIZE ((size_t)128 << 20)
-#define ARENA_MAX 48                   /* of mimalloc's 64; the rest stay for others */
-
-enum { SLOT_FREE, SLOT_LENT, SLOT_RETIRED };
-
-static struct {
-  mi_arena_id_t id;
-  int use;
-  unsigned long returned;   /* when it last came back: the oldest is lent first */
-} pool[ARENA_MAX];
-static int pool_len;
-static unsigned long pool_clock;
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* The free arena returned longest ago, or a new one; -1 when none is left
- * (TSHEAP_E_LIMIT) or there is no memory for a new one (TSHEAP_E_NOMEM). */
-static int arena_borrow(tsheap_status *why)
-{
-  int slot = -1;
-  *why = TSHEAP_E_LIMIT;
-  pthread_mutex_lock(&pool_lock);
-  for (int i = 0; i < pool_len; i++)
-    if (pool[i].use == SLOT_FREE && (slot < 0 || pool[i].returned < pool[slot].returned))
-      slot = i;
-  if (slot < 0 && pool_len < ARENA_MAX) {
-    /* mimalloc 2.0.9 publishes the arena before setting its id, a window in
-     * which another thread's new segment can land in it under no id (README,
-     * fact 3): one more reason to reuse arenas rather than make new ones */
-    if (mi_reserve_os_memory_ex(ARENA_SIZE, false, false, true, &pool[pool_len].id) == 0)
-      slot = pool_len++;
-    else
-      *why = TSHEAP_E_NOMEM;
-  }
-  if (slot >= 0)
-    pool[slot].use = SLOT_LENT;
-  pthread_mutex_unlock(&pool_lock);
-  return slot;
-}
-
-static void arena_return(int slot, int clean)
-{
-  pthread_mutex_lock(&pool_lock);
-  pool[slot].use = clean ? SLOT_FREE : SLOT_RETIRED;
-  pool[slot].returned = ++pool_clock;
-  pthread_mutex_unlock(&pool_lock);
-}
 
 /* ---- failures ---- */
 
@@ -117,16 +64,17 @@ tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
   int slot = -1;
   if (discardable) {
     tsheap_status why;
-    slot = arena_borrow(&why);
+    mi_arena_id_t arena;
+    slot = arena_pool_borrow(&arena, &why);
     if (slot < 0)
       return why;
-    heap = mi_heap_new_in_arena(pool[slot].id);
+    heap = mi_heap_new_in_arena(arena);
   } else {
     heap = mi_heap_new();
   }
   if (heap == NULL) {
     if (slot >= 0)
-      arena_return(slot, 1);
+      arena_pool_return(slot, 1);
     return TSHEAP_E_NOMEM;
   }
   st->fast.heap[d] = heap;
@@ -164,7 +112,7 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
   if (mode == TSHEAP_END_MODE_DISCARD || heap_is_empty(heap)) {
     mi_heap_destroy(heap);     /* state.c allows discard only with an arena */
     if (slot >= 0)
-      arena_return(slot, 1);
+      arena_pool_return(slot, 1);
   } else {
     /* The pages move to the thread's backing heap, which tsheap never
      * allocates from: collect it, or pages emptied by later frees would
@@ -172,7 +120,7 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
     mi_heap_delete(heap);
     mi_heap_collect(mi_heap_get_backing(), false);
     if (slot >= 0)
-      arena_return(slot, 0);
+      arena_pool_return(slot, 0);
   }
 }
 

@@ -50,7 +50,7 @@ mkdir -p "$out"
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
         -D_GNU_SOURCE -std=gnu11 -Wall -Wextra -Icore -I"$gen/include" -I"$gen/core")
 common=(core/state.c core/domain.c core/status.c core/lua_alloc.c)
-$cc "${cflags[@]}" -DTSHEAP_GIL_DISABLED tests/fuzz/fuzz_api.c "${common[@]}" core/backend_ft.c core/mi_exports.c core/mi_layout.c \
+$cc "${cflags[@]}" -DTSHEAP_GIL_DISABLED tests/fuzz/fuzz_api.c "${common[@]}" core/backend_ft.c core/mi_arena_pool.c core/mi_exports.c core/mi_layout.c \
   "$gen/core/stubs_ft.c" -lmimalloc -lpthread -o "$out/fuzz_api_ft" > "$out/build_ft.log" 2>&1 &
 pid_ft=$!
 # the GIL build checked: an allocation call made without the GIL aborts

@@ -1,0 +1,19 @@
+/* mi_arena_pool.h - the exclusive mimalloc arenas that discardable domains
+ * live in (free-threaded build); backend_ft.c says why they exist. */
+#ifndef TSHEAP_MI_ARENA_POOL_H
+#define TSHEAP_MI_ARENA_POOL_H
+
+#include <mimalloc.h>
+
+#include "tsheap_impl.h"
+
+/* Lends a free arena (the one returned last: its pages are warm) or a new
+ * one: its slot, with its id in *id.  -1 when none is left (*why is
+ * TSHEAP_E_LIMIT) or there is no memory for a new one (TSHEAP_E_NOMEM). */
+int arena_pool_borrow(mi_arena_id_t *id, tsheap_status *why);
+
+/* Takes a slot back.  clean: nothing in the arena is live any more, it may be
+ * lent again; otherwise it is retired for good. */
+void arena_pool_return(int slot, int clean);
+
+#endif

@@ -1,0 +1,168 @@
+/* test_arena_pages.c - the pages of a discardable domain after a discard
+ * (free-threaded build).  They stay resident for the next domain; once the
+ * arena has been idle for the pool's delay (100 ms, core/mi_arena_pool.c)
+ * the next borrow or return drops them, unless that borrow lends the arena
+ * itself; a dropped arena serves the next domain like a new one.  Each case
+ * runs in a process of its own, on a pool that starts empty. */
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define BLOCKS 2048
+#define BLOCK 4000             /* 8 MiB in all */
+#define IDLE_MS 250            /* past the pool's delay, with room to spare */
+#define D TSHEAP_DOMAIN_DEFAULT
+
+static uintptr_t page_of[BLOCKS];   /* addresses only: the blocks are gone when they are read */
+
+static double now_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static void sleep_ms(int ms)
+{
+  struct timespec t = { ms / 1000, (long)(ms % 1000) * 1000000L };
+  while (nanosleep(&t, &t) != 0) {}
+}
+
+static tsheap_state *discardable(void)
+{
+  tsheap_state *st = NULL;
+  CHECK_STATUS(tsheap_state_create(TSHEAP_DOMAIN_BIT(D), &st), TSHEAP_OK);
+  return st;
+}
+
+/* Fills the domain with written blocks and notes their pages. */
+static void fill_domain(tsheap_state *st, unsigned char seed)
+{
+  long page = sysconf(_SC_PAGESIZE);
+  for (int i = 0; i < BLOCKS; i++) {
+    void *p = NULL;
+    CHECK_STATUS(tsheap_state_malloc(st, D, BLOCK, &p), TSHEAP_OK);
+    if (p == NULL) return;
+    fill(p, BLOCK, seed);
+    page_of[i] = (uintptr_t)p & ~(uintptr_t)(page - 1);
+  }
+}
+
+/* How many of the noted pages are resident. */
+static int resident(void)
+{
+  long page = sysconf(_SC_PAGESIZE);
+  int n = 0;
+  for (int i = 0; i < BLOCKS; i++) {
+    unsigned char in = 0;
+    CHECK(mincore((void *)page_of[i], (size_t)page, &in) == 0);
+    n += in & 1;
+  }
+  return n;
+}
+
+static void discard(tsheap_state *st)
+{
+  CHECK_STATUS(tsheap_state_end_domain(st, D, TSHEAP_END_MODE_DISCARD), TSHEAP_OK);
+  CHECK_STATUS(tsheap_state_end(st), TSHEAP_OK);
+}
+
+/* A discard keeps the pages; another return right after does not drop them. */
+static void case_kept(void)
+{
+  for (int tries = 0; tries < 5; tries++) {
+    tsheap_state *a = discardable(), *b = discardable();
+    fill_domain(a, 1);
+    CHECK(resident() == BLOCKS);
+    double t0 = now_ms();
+    discard(a);
+    discard(b);
+    double t1 = now_ms();
+    if (t1 - t0 < 100) {     /* else the machine stalled past the delay: again */
+      CHECK(resident() == BLOCKS);
+      return;
+    }
+  }
+  CHECK(!"five tries, each stalled past the pool's delay");
+}
+
+/* An arena idle past the delay is dropped by the next return, and serves a
+ * domain again afterwards: its blocks hold what is written, zeroed blocks
+ * are zero. */
+static void case_dropped(void)
+{
+  tsheap_state *a = discardable(), *b = discardable();
+  fill_domain(a, 2);
+  uintptr_t lo = page_of[0], hi = page_of[0];
+  for (int i = 1; i < BLOCKS; i++) {
+    if (page_of[i] < lo) lo = page_of[i];
+    if (page_of[i] > hi) hi = page_of[i];
+  }
+  discard(a);
+  sleep_ms(IDLE_MS);
+  discard(b);
+  CHECK(resident() == 0);
+  /* b's arena came back last and goes first; a's is next */
+  tsheap_state *c = discardable(), *d = discardable();
+  int in_a = 0;
+  for (int i = 0; i < BLOCKS; i++) {
+    void *p = NULL, *z = NULL;
+    CHECK_STATUS(tsheap_state_malloc(d, D, BLOCK, &p), TSHEAP_OK);
+    CHECK_STATUS(tsheap_state_calloc(d, D, 1, BLOCK, &z), TSHEAP_OK);
+    if (p == NULL || z == NULL) break;
+    in_a += (uintptr_t)p >= hi - ((size_t)128 << 20) && (uintptr_t)p < lo + ((size_t)128 << 20);
+    fill(p, BLOCK, 3);
+    CHECK(filled(p, BLOCK, 3));
+    const unsigned char *zb = z;
+    int zero = 1;
+    for (int j = 0; j < BLOCK; j++) zero &= zb[j] == 0;
+    CHECK(zero);
+  }
+  CHECK(in_a == BLOCKS);
+  discard(d);
+  discard(c);
+}
+
+/* A borrow that lends the idle arena itself keeps its pages. */
+static void case_lent_again(void)
+{
+  tsheap_state *a = discardable(), *b = discardable();
+  fill_domain(a, 4);
+  discard(a);
+  sleep_ms(IDLE_MS);
+  tsheap_state *c = discardable();
+  CHECK(resident() == BLOCKS);
+  discard(b);
+  CHECK(resident() == BLOCKS);
+  discard(c);
+}
+
+static void in_child(void (*run)(void))
+{
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    atomic_store(&check_passed, 0);   /* the child reports its own checks */
+    atomic_store(&check_failed, 0);
+    run();
+    int failed = check_done();
+    fflush(stdout);
+    _exit(failed);
+  }
+  int status = 0;
+  CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int main(void)
+{
+  in_child(case_kept);
+  in_child(case_dropped);
+  in_child(case_lent_again);
+  return check_done();
+}
