@@ -102,6 +102,7 @@ end
 -- where the item has ref(peer), the subject's worst item measured another
 -- way (instructions for a wall time), named by the target's ref.
 local targets = {}
+local beyond = {}    -- comparisons held to a goal of the issue's, beyond its patterns
 
 local function spread_of(r)
   if r == nil or #r < 2 then return "" end
@@ -130,6 +131,7 @@ local function check(t)
     result[4] = good and "PASS" or "**MISS**"
     result[5] = spread_of(w.item.r and w.item.r(t.subject))
     result.good = good
+    if t.beyond then result[4] = good and "met" or "not met" end
   end
   result[6] = ""
   if t.ref and w then      -- the reference on the subject's worst item
@@ -137,7 +139,8 @@ local function check(t)
     if w.item.ref then rv = w.item.ref(t.subject) else rv = w.item.f(t.ref) end
     result[6] = t.ref .. ": " .. (rv and fmt(rv) or "n/a")
   end
-  targets[#targets + 1] = result
+  local list = t.beyond and beyond or targets
+  list[#list + 1] = result
 end
 
 local function each_small(pattern, make)
@@ -181,7 +184,8 @@ for _, peer in ipairs({ { "glibc", 5 }, { "jemalloc", 2.5 } }) do
           subject = "tsheap-ft", ref = "mi_heap", le = false, limit = peer[2],
           items = each_small("batch", function(c) return over("pairs", c, peer[1], true) end) }
   check { what = "free-threaded alloc+free, batch of mixed 16-256 B freed shuffled, wall", goal = goal,
-          subject = "tsheap-ft", ref = "mi_heap", le = false, limit = peer[2], items = mixed(peer[1]) }
+          subject = "tsheap-ft", ref = "mi_heap", le = false, limit = peer[2], items = mixed(peer[1]),
+          beyond = true }
 end
 local two = paired("threads", nil, "2", "threads", nil, "1")
 two.label = "2 threads / 1"
@@ -271,6 +275,14 @@ for _, t in ipairs(targets) do
 end
 say("")
 say(("%d passed, %d missed."):format(passed, missed))
+say("")
+say("Beyond the targets: the goals above applied to a pattern the targets do not name, one batch")
+say("of mixed sizes freed in a shuffled order (section 1, mixed pattern).  Shuffled frees leave")
+say("the free lists in random order, so each allocation waits on a load from a random place;")
+say("the reference shows where mimalloc itself stands.")
+say("")
+header({ "comparison", "goal", "measured (median)", "result", "range over reps", "reference" }, true)
+for _, t in ipairs(beyond) do row(t) end
 
 local function per_peer_section(heading, lines, unit, w, c, peers)
   say("")
@@ -385,7 +397,9 @@ say("")
 say(("## 5. Teardown of %s blocks of 32-64 B: milliseconds"):format(param.teardown or "?"))
 say("")
 say("One discard of the domain (mi_heap: `mi_heap_destroy`) against a free for each block.  Resident:")
-say("MiB of RSS still held after the discard, over the RSS before any domain was filled.")
+say("MiB of RSS still held after the discard, over the RSS before any domain was filled: every peer")
+say("keeps the pages for the next domain (tsheap-ft drops those of an arena left idle for 100 ms,")
+say("at the next domain created or ended).")
 say("")
 header({ "peer", "free each", "discard", "free each / discard", "resident after discard" })
 for _, p in ipairs({ "mi_heap", "tsheap-ft", "tsheap-gil" }) do
