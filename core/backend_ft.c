@@ -173,9 +173,9 @@ void backend_attach(tsheap_state *st)
 
 int backend_lock(void) { return 0; }
 void backend_unlock(int locked) { (void)locked; }
-void backend_fork_prepare(void) {}
-void backend_fork_parent(void) {}
-void backend_fork_child(void) {}
+void backend_fork_prepare(void) { arena_pool_lock(); }
+void backend_fork_parent(void) { arena_pool_unlock(); }
+void backend_fork_child(void) { arena_pool_unlock(); }
 
 /* ---- realloc: into the named domain, wherever the block lives ---- */
 

@@ -103,3 +103,6 @@ void arena_pool_return(int slot, int clean)
   purge_one_idle(now);
   pthread_mutex_unlock(&pool_lock);
 }
+
+void arena_pool_lock(void) { pthread_mutex_lock(&pool_lock); }
+void arena_pool_unlock(void) { pthread_mutex_unlock(&pool_lock); }

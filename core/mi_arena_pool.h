@@ -16,4 +16,9 @@ int arena_pool_borrow(mi_arena_id_t *id, tsheap_status *why);
  * lent again; otherwise it is retired for good. */
 void arena_pool_return(int slot, int clean);
 
+/* Around fork(): the child must not inherit the pool's lock held by a
+ * thread that it does not have. */
+void arena_pool_lock(void);
+void arena_pool_unlock(void);
+
 #endif

@@ -245,10 +245,27 @@ static void *gil_spinner(void *arg)
   return NULL;
 }
 
+/* Discardable domains made and discarded in a loop: a fork can come while
+ * this thread holds the lock of the free-threaded build's arena pool. */
+static void *discard_spinner(void *arg)
+{
+  (void)arg;
+  while (atomic_load(&spinning)) {
+    tsheap_state *st;
+    CHECK_STATUS(tsheap_state_create(TSHEAP_DOMAIN_BIT(TSHEAP_DOMAIN_OBJECT), &st), TSHEAP_OK);
+    void *p = tsheap_malloc_nogil(TSHEAP_DOMAIN_OBJECT, 64);
+    CHECK(p != NULL);
+    CHECK_STATUS(tsheap_state_end_domain(st, TSHEAP_DOMAIN_OBJECT, TSHEAP_END_MODE_DISCARD), TSHEAP_OK);
+    CHECK_STATUS(tsheap_state_end(st), TSHEAP_OK);
+  }
+  return NULL;
+}
+
 static int child_work(tsheap_state *parent_state, void *parent_block)
 {
   int bad = 0;
   tsheap_state *st;
+  alarm(20);   /* a lock inherited held would hang the child: fail instead */
   if (tsheap_state_current() != parent_state) bad |= 1;
   GIL_TAKE();
   void *p = tsheap_malloc(TSHEAP_DOMAIN_DEFAULT, 100);   /* the forking thread's state */
@@ -264,6 +281,10 @@ static int child_work(tsheap_state *parent_state, void *parent_block)
     tsheap_free_nogil(q);
   }
   if (tsheap_state_end(st) != TSHEAP_OK) bad |= 16;
+  /* a discardable domain: the arena pool works in the child */
+  if (tsheap_state_create(TSHEAP_DOMAIN_BIT(TSHEAP_DOMAIN_OBJECT), &st) != TSHEAP_OK) bad |= 64;
+  else if (tsheap_state_end_domain(st, TSHEAP_DOMAIN_OBJECT, TSHEAP_END_MODE_DISCARD) != TSHEAP_OK ||
+           tsheap_state_end(st) != TSHEAP_OK) bad |= 128;
   if (tsheap_state_switch(parent_state) != TSHEAP_OK) bad |= 32;
   return bad;
 }
@@ -271,10 +292,11 @@ static int child_work(tsheap_state *parent_state, void *parent_block)
 static void fact_fork(void)
 {
   tsheap_state *st;
-  pthread_t t[3];
+  pthread_t t[4];
   CHECK_STATUS(tsheap_state_create(0, &st), TSHEAP_OK);
   for (size_t i = 0; i < 3; i++) CHECK(pthread_create(&t[i], NULL, gil_spinner, (void *)i) == 0);
-  for (int round = 0; round < 20; round++) {
+  CHECK(pthread_create(&t[3], NULL, discard_spinner, NULL) == 0);
+  for (int round = 0; round < 200; round++) {
     void *block = tsheap_malloc_nogil(TSHEAP_DOMAIN_DEFAULT, 200);
     pid_t pid = fork();
     if (pid == 0) _exit(child_work(st, block));
@@ -286,7 +308,7 @@ static void fact_fork(void)
     tsheap_free_nogil(block);
   }
   atomic_store(&spinning, 0);
-  for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
+  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
   CHECK_STATUS(tsheap_state_end(st), TSHEAP_OK);
 }
 
