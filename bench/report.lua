@@ -398,8 +398,8 @@ say(("## 5. Teardown of %s blocks of 32-64 B: milliseconds"):format(param.teardo
 say("")
 say("One discard of the domain (mi_heap: `mi_heap_destroy`) against a free for each block.  Resident:")
 say("MiB of RSS still held after the discard, over the RSS before any domain was filled: every peer")
-say("keeps the pages for the next domain (tsheap-ft drops those of an arena left idle for 100 ms,")
-say("at the next domain created or ended).")
+say("keeps the pages for the next domain (tsheap-ft drops those of an arena left idle for 100 ms")
+say("when a domain next ends or a discardable one is created).")
 say("")
 header({ "peer", "free each", "discard", "free each / discard", "resident after discard" })
 for _, p in ipairs({ "mi_heap", "tsheap-ft", "tsheap-gil" }) do

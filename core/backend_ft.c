@@ -122,6 +122,8 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
     if (slot >= 0)
       arena_pool_return(slot, 0);
   }
+  if (slot < 0)
+    arena_pool_tidy();    /* the pool has no timer: domains that end drop idle pages */
 }
 
 void *backend_alloc(tsheap_state *st, tsheap_domain d, size_t size, int zero)

@@ -8,7 +8,8 @@
  * pages back to the OS, so the pool does: an arena keeps its pages when it
  * comes back, and the next domain, which gets the arena returned last,
  * starts on them warm; an arena left idle ARENA_PURGE_DELAY_MS has them
- * dropped (MADV_DONTNEED) by the next borrow or return, one arena a call.
+ * dropped (MADV_DONTNEED) by the next borrow, return or tidy (any domain
+ * that ends), one arena a call.
  * Only a free arena is purged: nothing in it is live, and what mimalloc
  * still keeps there (segments in its cache) it takes back as not zeroed.
  */
@@ -37,6 +38,7 @@ static struct {
   uint64_t returned_ms;  /* when it last came back */
 } pool[ARENA_MAX];
 static int pool_len;
+static atomic_int pool_waiting;  /* free and dirty: what a tidy may drop */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t now_ms(void)
@@ -55,6 +57,7 @@ static void purge_one_idle(uint64_t now)
     if (pool[i].use == SLOT_FREE && pool[i].dirty && now - pool[i].returned_ms >= ARENA_PURGE_DELAY_MS) {
       (void)madvise(pool[i].start, pool[i].size, MADV_DONTNEED);   /* cannot fail on our mapping */
       pool[i].dirty = 0;
+      atomic_fetch_sub_explicit(&pool_waiting, 1, memory_order_relaxed);
       return;
     }
 }
@@ -85,6 +88,8 @@ int arena_pool_borrow(mi_arena_id_t *id, tsheap_status *why)
     *why = TSHEAP_E_NOMEM;
   }
   if (slot >= 0) {
+    if (pool[slot].use == SLOT_FREE && pool[slot].dirty)
+      atomic_fetch_sub_explicit(&pool_waiting, 1, memory_order_relaxed);
     pool[slot].use = SLOT_LENT;
     pool[slot].dirty = 1;
     *id = pool[slot].id;
@@ -100,6 +105,18 @@ void arena_pool_return(int slot, int clean)
   pthread_mutex_lock(&pool_lock);
   pool[slot].use = clean ? SLOT_FREE : SLOT_RETIRED;
   pool[slot].returned_ms = now;
+  if (clean)
+    atomic_fetch_add_explicit(&pool_waiting, 1, memory_order_relaxed);
+  purge_one_idle(now);
+  pthread_mutex_unlock(&pool_lock);
+}
+
+void arena_pool_tidy(void)
+{
+  if (atomic_load_explicit(&pool_waiting, memory_order_relaxed) == 0)
+    return;     /* a count of one moment: a tidy that misses one, the next catches */
+  uint64_t now = now_ms();
+  pthread_mutex_lock(&pool_lock);
   purge_one_idle(now);
   pthread_mutex_unlock(&pool_lock);
 }

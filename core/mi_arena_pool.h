@@ -16,6 +16,10 @@ int arena_pool_borrow(mi_arena_id_t *id, tsheap_status *why);
  * lent again; otherwise it is retired for good. */
 void arena_pool_return(int slot, int clean);
 
+/* Drops the pages of an arena idle past the pool's delay, if there is one;
+ * a load when there is none.  For calls that come now and then. */
+void arena_pool_tidy(void);
+
 /* Around fork(): the child must not inherit the pool's lock held by a
  * thread that it does not have. */
 void arena_pool_lock(void);

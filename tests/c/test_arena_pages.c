@@ -1,9 +1,10 @@
 /* test_arena_pages.c - the pages of a discardable domain after a discard
  * (free-threaded build).  They stay resident for the next domain; once the
  * arena has been idle for the pool's delay (100 ms, core/mi_arena_pool.c)
- * the next borrow or return drops them, unless that borrow lends the arena
- * itself; a dropped arena serves the next domain like a new one.  Each case
- * runs in a process of its own, on a pool that starts empty. */
+ * the next borrow, return or any domain's end drops them, unless that
+ * borrow lends the arena itself; a dropped arena serves the next domain
+ * like a new one.  Each case runs in a process of its own, on a pool that
+ * starts empty. */
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -142,6 +143,20 @@ static void case_lent_again(void)
   discard(c);
 }
 
+/* With no other discardable domain about, any domain that ends drops them. */
+static void case_tidied(void)
+{
+  tsheap_state *a = discardable(), *plain = NULL;
+  fill_domain(a, 5);
+  discard(a);
+  sleep_ms(IDLE_MS);
+  CHECK(resident() == BLOCKS);
+  CHECK_STATUS(tsheap_state_create(0, &plain), TSHEAP_OK);
+  CHECK(resident() == BLOCKS);
+  CHECK_STATUS(tsheap_state_end(plain), TSHEAP_OK);
+  CHECK(resident() == 0);
+}
+
 static void in_child(void (*run)(void))
 {
   fflush(stdout);
@@ -164,5 +179,6 @@ int main(void)
   in_child(case_kept);
   in_child(case_dropped);
   in_child(case_lent_again);
+  in_child(case_tidied);
   return check_done();
 }
