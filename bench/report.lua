@@ -398,13 +398,14 @@ say(("## 5. Teardown of %s blocks of 32-64 B: milliseconds"):format(param.teardo
 say("")
 say("One discard of the domain (mi_heap: `mi_heap_destroy`) against a free for each block.  Resident:")
 say("MiB of RSS still held after the discard, over the RSS before any domain was filled: every peer")
-say("keeps the pages for the next domain (tsheap-ft drops those of an arena left idle for 100 ms")
-say("when a domain next ends or a discardable one is created).")
+say("keeps the pages for the next domain.  After 250 ms idle: the same, once the process has waited")
+say("250 ms and run one more short domain (a heap, or a state) that allocates and frees one block;")
+say("both tsheap builds give back what a discard left idle for 100 ms when a domain ends.")
 say("")
-header({ "peer", "free each", "discard", "free each / discard", "resident after discard" })
+header({ "peer", "free each", "discard", "free each / discard", "resident after discard", "after 250 ms idle" })
 for _, p in ipairs({ "mi_heap", "tsheap-ft", "tsheap-gil" }) do
   local f, d = med("teardown", p, "free-each"), med("teardown", p, "discard")
-  row({ p, num(f), num(d), x(ratio(f, d)), num(med("teardown", p, "kept")) })
+  row({ p, num(f), num(d), x(ratio(f, d)), num(med("teardown", p, "kept")), num(med("teardown", p, "idle")) })
 end
 
 -- 6. Lua

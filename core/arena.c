@@ -451,10 +451,14 @@ int arena_owner_visit(arena_owner *o, arena_visit_fn fn, void *arg) {
   return 0;
 }
 
-/* The previous discard's pools go back to their arenas; o's wait (see waiting). */
-void arena_owner_discard(arena_owner *o) {
+void arena_return_waiting(void) {
   while (waiting)
     give_pool(pop_waiting());
+}
+
+/* The previous discard's pools go back to their arenas; o's wait (see waiting). */
+void arena_owner_discard(arena_owner *o) {
+  arena_return_waiting();
   waiting = o->all;
   arena_owner_init(o);
 }

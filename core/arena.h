@@ -52,6 +52,7 @@ int    arena_owner_visit(arena_owner *o, arena_visit_fn fn, void *arg);
 /* Live blocks of o and the sum of their class sizes, from the pools' counts. */
 void   arena_owner_count(const arena_owner *o, size_t *blocks, size_t *bytes);
 void   arena_owner_discard(arena_owner *o);         /* every block of o freed at once, in O(1) */
+void   arena_return_waiting(void);                  /* the last discard's pools back to their arenas */
 void   arena_owner_release(arena_owner *o);         /* blocks stay valid; arena_free frees them later */
 void   arena_get_totals(arena_totals *t);
 /* Unmap the wholly free arenas kept for reuse, bar one (obmalloc's rule). */

@@ -196,6 +196,11 @@ int tsheap__gil_gc_due(tsheap_domain d)
 /* Domains open in every state: when the last one ends, the free arenas kept
  * for reuse go back to the OS (a program between bursts of work holds none). */
 static unsigned long open_domains;
+/* When the pools that wait since the last discard came (arena.c, waiting);
+ * 0 while none wait.  Left idle IDLE_DROP_MS, they go back to their arenas
+ * when a domain ends, so that a last discard does not hold its memory for
+ * good. */
+static uint64_t waiting_since_ms;
 
 tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
 {
@@ -211,6 +216,7 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
   backend_domain *bd = &st->domain[d];
   if (mode == TSHEAP_END_MODE_DISCARD) {
     arena_owner_discard(&bd->small);
+    waiting_since_ms = monotonic_ms();
     while (bd->large != NULL) {
       large_block *b = bd->large;
       bd->large = b->next;
@@ -223,6 +229,11 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
       large_unlink(b);
       large_link(&orphans, b);
     }
+  }
+  if (mode != TSHEAP_END_MODE_DISCARD && waiting_since_ms != 0 &&
+      monotonic_ms() - waiting_since_ms >= IDLE_DROP_MS) {
+    arena_return_waiting();
+    waiting_since_ms = 0;
   }
   if (--open_domains == 0)
     arena_trim();

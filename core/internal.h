@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "tsheap_impl.h"
 #include "backend.h"
@@ -53,6 +54,17 @@ static inline uint64_t thread_id(void)
 static inline int owned_here(const tsheap_state *st)
 {
   return st->owner == thread_id() && !atomic_load_explicit(&st->orphaned, memory_order_acquire);
+}
+
+/* A discard keeps its memory for the next domain; memory left idle this long
+ * goes back to the OS when a domain next ends (both builds). */
+#define IDLE_DROP_MS 100
+
+static inline uint64_t monotonic_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
 #endif

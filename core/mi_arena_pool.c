@@ -7,14 +7,13 @@
  * two thirds of a discard.  The price is that mimalloc never gives such
  * pages back to the OS, so the pool does: an arena keeps its pages when it
  * comes back, and the next domain, which gets the arena returned last,
- * starts on them warm; an arena left idle ARENA_PURGE_DELAY_MS has them
+ * starts on them warm; an arena left idle IDLE_DROP_MS has them
  * dropped (MADV_DONTNEED) by the next borrow, return or tidy (any domain
  * that ends), one arena a call.
  * Only a free arena is purged: nothing in it is live, and what mimalloc
  * still keeps there (segments in its cache) it takes back as not zeroed.
  */
 #include <sys/mman.h>
-#include <time.h>
 
 #include "internal.h"
 #include "mi_arena_pool.h"
@@ -25,7 +24,6 @@
  * loaded threads ran out (seen under valgrind). */
 #define ARENA_SIZE ((size_t)128 << 20)
 #define ARENA_MAX 48                /* of mimalloc's 64; the rest stay for others */
-#define ARENA_PURGE_DELAY_MS 100    /* tests/c/test_arena_pages.c waits for it */
 
 enum { SLOT_FREE, SLOT_LENT, SLOT_RETIRED };
 
@@ -41,20 +39,13 @@ static int pool_len;
 static atomic_int pool_waiting;  /* free and dirty: what a tidy may drop */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t now_ms(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 /* Drops the pages of one free arena idle for the delay.  Under the lock, so
  * that no borrow finds the pool empty while a purge is under way; it takes
  * a few milliseconds for a well-used arena and happens once per idle spell. */
 static void purge_one_idle(uint64_t now)
 {
   for (int i = 0; i < pool_len; i++)
-    if (pool[i].use == SLOT_FREE && pool[i].dirty && now - pool[i].returned_ms >= ARENA_PURGE_DELAY_MS) {
+    if (pool[i].use == SLOT_FREE && pool[i].dirty && now - pool[i].returned_ms >= IDLE_DROP_MS) {
       (void)madvise(pool[i].start, pool[i].size, MADV_DONTNEED);   /* cannot fail on our mapping */
       pool[i].dirty = 0;
       atomic_fetch_sub_explicit(&pool_waiting, 1, memory_order_relaxed);
@@ -93,7 +84,7 @@ int arena_pool_borrow(mi_arena_id_t *id, tsheap_status *why)
     pool[slot].use = SLOT_LENT;
     pool[slot].dirty = 1;
     *id = pool[slot].id;
-    purge_one_idle(now_ms());
+    purge_one_idle(monotonic_ms());
   }
   pthread_mutex_unlock(&pool_lock);
   return slot;
@@ -101,7 +92,7 @@ int arena_pool_borrow(mi_arena_id_t *id, tsheap_status *why)
 
 void arena_pool_return(int slot, int clean)
 {
-  uint64_t now = now_ms();
+  uint64_t now = monotonic_ms();
   pthread_mutex_lock(&pool_lock);
   pool[slot].use = clean ? SLOT_FREE : SLOT_RETIRED;
   pool[slot].returned_ms = now;
@@ -115,7 +106,7 @@ void arena_pool_tidy(void)
 {
   if (atomic_load_explicit(&pool_waiting, memory_order_relaxed) == 0)
     return;     /* a count of one moment: a tidy that misses one, the next catches */
-  uint64_t now = now_ms();
+  uint64_t now = monotonic_ms();
   pthread_mutex_lock(&pool_lock);
   purge_one_idle(now);
   pthread_mutex_unlock(&pool_lock);
