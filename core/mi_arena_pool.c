@@ -5,13 +5,13 @@
  * keeps no decommit bookkeeping for their pages, and that bookkeeping (a
  * commit mask, an option read and a clock read for every page freed) was
  * two thirds of a discard.  The price is that mimalloc never gives such
- * pages back to the OS, so the pool does: an arena keeps its pages when it
+ * pages back to the OS, so the pool does.  An arena keeps its pages when it
  * comes back, and the next domain, which gets the arena returned last,
- * starts on them warm; an arena left idle IDLE_DROP_MS has them
- * dropped (MADV_DONTNEED) by the next borrow, return or tidy (any domain
- * that ends), one arena a call.
- * Only a free arena is purged: nothing in it is live, and what mimalloc
- * still keeps there (segments in its cache) it takes back as not zeroed.
+ * starts on them warm; an arena left idle IDLE_DROP_MS has them dropped
+ * (MADV_DONTNEED) by the next borrow, return or tidy (any domain that
+ * ends), one arena a call.  Only a free arena is dropped: nothing in it is
+ * live, and what mimalloc still keeps there (segments in its cache) it
+ * takes back as not zeroed.
  */
 #include <sys/mman.h>
 
