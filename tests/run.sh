@@ -39,6 +39,7 @@ if [ "$what" = all ] || [ "$what" = valgrind ]; then
   echo "=== valgrind ==="
   build plain
   export VALGRIND_OPTS="-q --error-exitcode=99 --soname-synonyms=somalloc=nouserintercepts --leak-check=no"
+  export TSHEAP_FORK_ROUNDS=20   # test_facts: a fork under valgrind takes about a second
   passed=0
   failed=0
   for t in build/plain/tests/test_api_ft build/plain/tests/test_api_gil build/plain/tests/test_facts_ft \
