@@ -2,17 +2,17 @@
 -- free-threaded inline fast paths read, and the two inline functions that
 -- read it.
 --
--- mimalloc's own allocation and free are inline functions over its page
--- free lists; a program reaches them only through a call into the shared
--- library, which costs half as much again as the work (a batch of 16 B
--- pairs: 2.1 ns a pair in place, 3.1 ns through mi_heap_malloc and mi_free).  mimalloc exports no such layout, so it is
--- written here by hand from its include/mimalloc-types.h and
--- mimalloc-internal.h, as Debian's release build lays it out (no padding, no
--- encoded free lists, no statistics).  The library checks every number
--- against the mimalloc it runs on before it lets a thread use them
--- (core/mi_layout.c); when one does not hold, the view's mi_thread stays 0
--- and every path calls mimalloc.  A change here is a new ABI: bump
--- FAST_PATH_LAYOUT in load.lua.
+-- mimalloc's own allocation and free are inline functions over its page free
+-- lists; a program reaches them only through a call into the shared library,
+-- which costs half as much again as the work (a batch of 16 B pairs: 2.1 ns a
+-- pair in place, 3.1 ns through mi_heap_malloc and mi_free).  mimalloc
+-- exports no such layout, so it is written here by hand from its
+-- include/mimalloc-types.h and mimalloc-internal.h, as Debian's release build
+-- lays it out (no padding, no encoded free lists, no statistics).  The
+-- library checks every number against the mimalloc it runs on before it lets
+-- a thread use them (core/mi_layout.c); when one does not hold, the view's
+-- mi_thread stays 0 and every path calls mimalloc.  A change here is a new
+-- ABI: bump FAST_PATH_LAYOUT in load.lua.
 
 local M = {}
 

@@ -73,11 +73,10 @@ int arena_pool_borrow(mi_arena_id_t *id, tsheap_status *why)
   for (int i = 0; i < pool_len; i++)
     if (pool[i].use == SLOT_FREE && (slot < 0 || pool[i].returned_ms > pool[slot].returned_ms))
       slot = i;
-  *why = TSHEAP_E_LIMIT;
-  if (slot < 0 && pool_len < ARENA_MAX) {
-    slot = reserve();
+  if (slot < 0 && pool_len < ARENA_MAX && (slot = reserve()) < 0)
     *why = TSHEAP_E_NOMEM;
-  }
+  else if (slot < 0)
+    *why = TSHEAP_E_LIMIT;
   if (slot >= 0) {
     if (pool[slot].use == SLOT_FREE && pool[slot].dirty)
       atomic_fetch_sub_explicit(&pool_waiting, 1, memory_order_relaxed);
