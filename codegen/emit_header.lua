@@ -6,14 +6,13 @@
 -- initial-exec TLS) and the GIL build's own functions.
 
 local cgen = require "cgen"
-local mi_layout = require "mi_layout"
 
 local M = {}
 
 -- The inline fast paths.  Each heap op calls one of mimalloc's functions
--- under the library's name (MI below) with the function's parameters after
--- the domain.  mimalloc
--- reports running out of memory to the library's error handler, so the
+-- under the library's name (tsheap__mi_<entry>, declared by the hand-written
+-- <tsheap/tsheap_fast.h>) with the function's parameters after the domain.
+-- mimalloc reports running out of memory to the library's error handler, so the
 -- plain ops return what it returns; the ops whose other failures it does not
 -- report (an overflowing count, a bad alignment) test the result, and fail
 -- gives (count, size, alignment) for the error report.
@@ -27,19 +26,8 @@ local HEAP_OPS = {
 }
 M.HEAP_OPS = HEAP_OPS
 
--- mimalloc's functions as the library exports them, <P>_mi_<name>; core/mi_exports.c
--- binds each to mimalloc's own when the program is loaded.  A change here or
--- to the view below is a new ABI: bump FAST_PATH_LAYOUT in load.lua.
-local MI = {
-  { "void *", "heap_malloc", "struct mi_heap_s *heap, size_t size" },
-  { "void *", "heap_zalloc", "struct mi_heap_s *heap, size_t size" },
-  { "void *", "heap_mallocn", "struct mi_heap_s *heap, size_t count, size_t size" },
-  { "void *", "heap_calloc", "struct mi_heap_s *heap, size_t count, size_t size" },
-  { "void *", "heap_realloc", "struct mi_heap_s *heap, void *block, size_t size" },
-  { "void *", "heap_malloc_aligned", "struct mi_heap_s *heap, size_t size, size_t alignment" },
-  { "void ", "free", "void *block" },
-  { "size_t ", "usable_size", "const void *block" },
-}
+-- The hand-written fast path's names: the library's, whatever the spec's prefix.
+local FAST = "tsheap__mi_"
 
 local function inline_name(m, f) return m.P .. "_" .. f.name .. "_inline" end
 M.inline_name = inline_name
@@ -59,10 +47,14 @@ local function emit_inline(b, m, f)
     b.emit("  if (%s_UNLIKELY((unsigned)%s >= %sDOMAIN_COUNT || (ts_heap = %s_ft_current.heap[%s]) == NULL))",
            U, d, U, P, d)
     b.emit("    return %s_ft_refused(%s);", P, d)
-    -- malloc takes a small block from the page in place (mi_layout.lua)
-    local entry = op == "malloc" and "malloc_inline" or HEAP_OPS[op].entry
-    local call = string.format("%s_mi_%s(ts_heap%s)", P, entry,
-                               #rest > 0 and ", " .. table.concat(rest, ", ") or "")
+    -- malloc takes a small block from the page in place (tsheap_fast.h)
+    local call
+    if op == "malloc" then
+      call = string.format("%smalloc_inline(ts_heap, %s, %s_ft_current.mi_thread)", FAST, rest[1], P)
+    else
+      call = string.format("%s%s(ts_heap%s)", FAST, HEAP_OPS[op].entry,
+                           #rest > 0 and ", " .. table.concat(rest, ", ") or "")
+    end
     if op == "malloc_aligned" then
       -- mimalloc's aligned fast path takes 0 for a power of two
       b.emit("  if (%s_UNLIKELY(%s == 0))", U, rest[2])
@@ -81,9 +73,9 @@ local function emit_inline(b, m, f)
       b.emit("  return %s;", call)
     end
   elseif op == "free" then
-    b.emit("  %s_mi_free_inline(%s);", P, f.params[1].name)
+    b.emit("  %sfree_inline(%s, %s_ft_current.mi_thread);", FAST, f.params[1].name, P)
   elseif op == "block_size" then
-    b.emit("  return %s_mi_usable_size(%s);", P, f.params[1].name)
+    b.emit("  return %susable_size(%s);", FAST, f.params[1].name)
   elseif op == "gc_due" then
     local d = f.params[1].name
     b.emit("  %s_ft_fast *ts_fast = %s_ft_current.fast;", P, P)
@@ -132,12 +124,10 @@ local function emit_ft_fast_path(b, m)
   b.emit("/* The inline fast paths below read the calling thread's view of its")
   b.emit(" * current state from initial-exec TLS: the state's heaps, copied there so")
   b.emit(" * that one load finds a heap, and its counters.  With no current state every")
-  b.emit(" * heap in the view is NULL, so one test covers both refusals.  A small")
-  b.emit(" * block comes from, and goes back to, a mimalloc page's free list in place;")
-  b.emit(" * everything else calls mimalloc under the library's names, which the")
-  b.emit(" * dynamic linker binds to mimalloc's own functions.  A program that uses")
-  b.emit(" * them does not link mimalloc itself, so it keeps its own malloc. */")
-  b.emit("struct mi_heap_s;")
+  b.emit(" * heap in the view is NULL, so one test covers both refusals.  The library's")
+  b.emit(" * hand-written tsheap_fast.h allocates and frees in place, on the layout of")
+  b.emit(" * the mimalloc series it was built on, or calls mimalloc. */")
+  b.emit("#include <tsheap/tsheap_fast.h>")
   b.emit("typedef struct %s_ft_fast {", P)
   b.emit("  struct mi_heap_s *heap[%sDOMAIN_COUNT]; /* NULL once the domain ended */", U)
   b.emit("  uint64_t count[%sDOMAIN_COUNT];          /* allocations, counted domains only */", U)
@@ -147,19 +137,12 @@ local function emit_ft_fast_path(b, m)
   b.emit("typedef struct %s_ft_view {", P)
   b.emit("  struct mi_heap_s *heap[%sDOMAIN_COUNT]; /* the current state's, or all NULL */", U)
   b.emit("  %s_ft_fast *fast;                        /* its counters, or a stand-in's */", P)
-  b.emit("  uintptr_t mi_thread;  /* mimalloc's value for the thread; 0: the layout is off */")
+  b.emit("  uintptr_t mi_thread;  /* the thread's value for tsheap_fast.h; 0: its paths call mimalloc */")
   b.emit("} %s_ft_view;", P)
   b.emit("")
-  mi_layout.emit(b, m)
-  b.emit("")
-  for _, e in ipairs(MI) do
-    b.emit("%sAPI %s%s_mi_%s(%s);", U, e[1], P, e[2], e[3])
-  end
   b.emit("%sAPI extern __thread %s_ft_view %s_ft_current %s_TLS_MODEL;", U, P, P, U)
   b.emit("%sAPI void *%s_ft_refused(%sdomain domain);", U, P, P)
   b.emit("%sAPI void *%s_ft_failed(size_t count, size_t size, size_t alignment);", U, P)
-  b.emit("")
-  mi_layout.emit_paths(b, m)
   b.emit("")
   local inl = cgen.funcs(m, function(f) return f.builds.ft and f.impl.ft.inline end)
   for _, f in ipairs(inl) do

@@ -1,10 +1,11 @@
 /* backend.h - what each build implements for one domain of a thread state.
  *
  * state.c owns the thread-state lifecycle and every check; a backend only
- * moves memory: backend_ft.c (one mimalloc heap per domain) and
- * backend_gil.c (pymalloc-style arenas for small blocks, mimalloc above).
- * All calls for a state come from its owner thread, and in the GIL build with
- * the GIL held.
+ * moves memory: ft/backend_ft.c (one mimalloc heap per domain) and
+ * gil/backend_gil.c (pymalloc-style arenas for small blocks, mimalloc
+ * above).  Each build's build.h gives its part of a state (backend_domain)
+ * and backend_current().  All calls for a state come from its owner
+ * thread, and in the GIL build with the GIL held.
  */
 #ifndef TSHEAP_BACKEND_H
 #define TSHEAP_BACKEND_H
@@ -12,12 +13,6 @@
 #include <stddef.h>
 
 #include "tsheap_impl.h"
-
-#ifdef TSHEAP_FREE_THREADED
-#include "backend_ft.h"
-#else
-#include "backend_gil.h"
-#endif
 
 tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable);
 void          backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode);

@@ -15,18 +15,7 @@
 
 #include "tsheap_impl.h"
 #include "backend.h"
-
-/* Counters the fast paths read.  The free-threaded header defines the type,
- * because its inline functions read it; the GIL build keeps the same shape. */
-#ifdef TSHEAP_FREE_THREADED
-typedef tsheap__ft_fast state_fast;
-#else
-typedef struct state_fast {
-  void *heap[TSHEAP_DOMAIN_COUNT]; /* unused in the GIL build */
-  uint64_t count[TSHEAP_DOMAIN_COUNT];
-  uint64_t threshold[TSHEAP_DOMAIN_COUNT];
-} state_fast;
-#endif
+#include "build.h"     /* the build's own: core/ft/ or core/gil/ */
 
 struct tsheap_state {
   state_fast fast;              /* first: the header's fast paths point here */

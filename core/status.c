@@ -1,4 +1,6 @@
 /* status.c - what the library says about itself and about failures. */
+#include <mimalloc.h>
+
 #include "internal.h"
 
 static __thread tsheap_status last_error;
@@ -21,3 +23,4 @@ const char *tsheap__strerror(tsheap_status s)
 const char *tsheap__version(void) { return TSHEAP_VERSION; }
 tsheap_build tsheap__build(void) { return tsheap__stub_build; }
 uint32_t tsheap__abi(void) { return TSHEAP_ABI; }
+int tsheap__mimalloc_version(void) { return MI_MALLOC_VERSION; }

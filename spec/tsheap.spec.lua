@@ -71,6 +71,11 @@ func { name = "loaded_build", returns = { "tsheap_build", kind = "value" }, thre
   impl = { ft = "tsheap__build", gil = "tsheap__build" },
   doc = "Which build of the library this process has loaded." }
 
+func { name = "mimalloc_version", returns = { "int", kind = "value" }, thread = "any", since = "0.1.0",
+  impl = { ft = "tsheap__mimalloc_version", gil = "tsheap__mimalloc_version" },
+  doc = [[The mimalloc the library was built on, as mimalloc numbers its versions (209 for 2.0.9,
+301 for 3.0.1); each series has a backend of its own.]] }
+
 func { name = "abi", returns = { "uint32_t", kind = "value" }, thread = "any", since = "0.1.0",
   impl = { ft = "tsheap__abi", gil = "tsheap__abi" },
   doc = "The library's ABI tag; equals TSHEAP_ABI of the header it was built with." }

@@ -19,6 +19,8 @@ static void test_identity(void)
   CHECK(strcmp(tsheap_version(), TSHEAP_VERSION) == 0);
   CHECK(tsheap_loaded_build() == (FREE_THREADED ? TSHEAP_BUILD_FREE_THREADED : TSHEAP_BUILD_GIL));
   CHECK(tsheap_abi() == TSHEAP_ABI);
+  /* the mimalloc that CMake found, whose series' backend was built */
+  CHECK(tsheap_mimalloc_version() == TEST_MIMALLOC_VERSION);
   for (int s = 0; s < TSHEAP_STATUS_COUNT; s++) {
     CHECK(tsheap_strerror((tsheap_status)s) != NULL);
     for (int t = 0; t < s; t++)

@@ -49,6 +49,10 @@ show() {          # show FILE LABEL [MAXLINES]: print a file into the test log
 # The files under a directory, one relative path a line, sorted.
 tree_files() { (cd "$1" && find . -mindepth 1 ! -type d | sed 's|^\./||' | LC_ALL=C sort); }
 
+# The library's hand-written fast-path headers, which every generated header
+# includes (<tsheap/tsheap_fast.h>): where the build copied them.
+FAST_INCLUDE=-I${TSHEAP_FAST_INCLUDE:?the build sets TSHEAP_FAST_INCLUDE}
+
 # compile_header_matrix INCLUDE_DIR GUARD SOURCE [CC:LANG:STD...]: compile (-c,
 # no link) SOURCE with -Wall -Wextra -Werror, by default with gcc as C99 and
 # C11, g++ as C++11, and clang/clang++ when installed; each with -DGUARD
@@ -67,7 +71,7 @@ compile_header_matrix() {
     IFS=: read -r cc lang std <<< "$entry"
     for ft in 0 1; do
       def=; [ "$ft" = 1 ] && def=-D$guard
-      if ! "$cc" -x "$lang" -std="$std" -Wall -Wextra -Werror $def -DEXPECT_FT=$ft -I"$inc" \
+      if ! "$cc" -x "$lang" -std="$std" -Wall -Wextra -Werror $def -DEXPECT_FT=$ft -I"$inc" "$FAST_INCLUDE" \
            -c "$src" -o "$SCRATCH/use.o" > "$log" 2>&1; then
         show "$log" "$cc -std=$std ${def:-(no guard)}" 12
         check "$(basename "$src") does not compile with $cc -std=$std -Wall -Wextra -Werror ${def:-(no guard)}"
@@ -82,7 +86,7 @@ compile_header_matrix() {
 compile_stubs() {
   local dir=$1 f
   for f in "$dir"/core/stubs_*.c; do
-    if ! gcc -std=c11 -Wall -Wextra -Werror -I"$dir/include" -I"$dir/core" -c "$f" -o "$SCRATCH/stub.o" \
+    if ! gcc -std=c11 -Wall -Wextra -Werror -I"$dir/include" "$FAST_INCLUDE" -I"$dir/core" -c "$f" -o "$SCRATCH/stub.o" \
          > "$SCRATCH/compile.log" 2>&1; then
       show "$SCRATCH/compile.log" "gcc $(basename "$f")" 12
       check "$(basename "$f") does not compile"

@@ -35,7 +35,7 @@ command -v clang >/dev/null || cc=clang-14
 
 # ---- the generated sources ----
 gen=$build_dir/generated
-if [ ! -f "$gen/include/tsheap/tsheap.h" ]; then
+if [ ! -f "$gen/include/tsheap/tsheap.h" ] || [ ! -f "$build_dir/core-sources.txt" ]; then
   echo "=== configuring $build_dir (no generated header yet)"
   cmake -S "$root" -B "$build_dir" >/dev/null ||
     { echo "run.sh: configuring $build_dir failed" >&2; exit 1; }
@@ -47,15 +47,21 @@ fi
 # ---- build the two fuzz_api binaries ----
 echo "=== building fuzz_api into $out"
 mkdir -p "$out"
+sources() { sed -n "s/^$1 //p" "$build_dir/core-sources.txt"; }   # what CMake builds each library from
+read -r -a common <<< "$(sources common_sources)"
+read -r -a ft <<< "$(sources ft_sources)"
+read -r -a gil <<< "$(sources gil_sources)"
+include_flags() { local d; for d in $(sources "$1"); do printf -- '-I%s\n' "$d"; done; }
+mapfile -t ft_includes < <(include_flags ft_includes)
+mapfile -t gil_includes < <(include_flags gil_includes)
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
         -D_GNU_SOURCE -std=gnu11 -Wall -Wextra -Icore -I"$gen/include" -I"$gen/core")
-common=(core/state.c core/domain.c core/status.c core/lua_alloc.c)
-$cc "${cflags[@]}" -DTSHEAP_GIL_DISABLED tests/fuzz/fuzz_api.c "${common[@]}" core/backend_ft.c core/mi_arena_pool.c core/mi_exports.c core/mi_layout.c \
-  "$gen/core/stubs_ft.c" -lmimalloc -lpthread -o "$out/fuzz_api_ft" > "$out/build_ft.log" 2>&1 &
+$cc "${cflags[@]}" "${ft_includes[@]}" -DTSHEAP_GIL_DISABLED tests/fuzz/fuzz_api.c "${common[@]}" "${ft[@]}" \
+  -lmimalloc -lpthread -o "$out/fuzz_api_ft" > "$out/build_ft.log" 2>&1 &
 pid_ft=$!
 # the GIL build checked: an allocation call made without the GIL aborts
-$cc "${cflags[@]}" -DTSHEAP_CHECKED tests/fuzz/fuzz_api.c "${common[@]}" core/backend_gil.c core/gil.c \
-  core/arena.c "$gen/core/stubs_gil.c" -lmimalloc -lpthread -o "$out/fuzz_api_gil" > "$out/build_gil.log" 2>&1
+$cc "${cflags[@]}" "${gil_includes[@]}" -DTSHEAP_CHECKED tests/fuzz/fuzz_api.c "${common[@]}" "${gil[@]}" \
+  -lmimalloc -lpthread -o "$out/fuzz_api_gil" > "$out/build_gil.log" 2>&1
 rc_gil=$?
 wait $pid_ft
 rc_ft=$?

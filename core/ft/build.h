@@ -1,6 +1,10 @@
-/* backend_ft.h - the free-threaded build's part of a state's domain. */
-#ifndef TSHEAP_BACKEND_FT_H
-#define TSHEAP_BACKEND_FT_H
+/* build.h - the free-threaded build's part of a thread state (internal.h
+ * includes the build's own build.h, found by include path). */
+#ifndef TSHEAP_BUILD_H
+#define TSHEAP_BUILD_H
+
+/* The header's inline paths read the counters and heaps: its type. */
+typedef tsheap__ft_fast state_fast;
 
 typedef struct backend_domain {
   int arena;      /* slot of the exclusive arena a discardable heap lives in, or -1 */

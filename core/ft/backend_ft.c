@@ -1,23 +1,23 @@
 /* backend_ft.c - free-threaded build: one mimalloc heap per domain.
  *
- * Discard is mi_heap_destroy, and in mimalloc 2.0.9 a heap may reclaim an
- * abandoned segment of a dead thread (mi_segment_try_reclaim ignores
- * no_reclaim), after which destroying it would free that thread's live
- * blocks.  A discardable domain therefore gets a heap in an exclusive arena
- * of its own: such a heap reclaims only segments of its arena, and no other
- * heap uses the arena while it is lent.  The arenas form a pool
- * (mi_arena_pool.c): a discard gives the arena back clean, and so does a
- * release that finds nothing live; a release that leaves live blocks (or an
- * exiting thread that does) retires the arena for good.  Domains that are
- * not discardable use plain heaps.
+ * Discard is mi_heap_destroy, and in both mimalloc series a heap may take
+ * in memory that a dead thread left with live blocks in it (series.h's
+ * files say how), after which destroying it would free those blocks.  A
+ * discardable domain therefore gets a heap in an exclusive arena of its
+ * own: such a heap takes in only its arena's memory, and no other heap uses
+ * the arena while it is lent.  The arenas form a pool (arena_pool.c): a
+ * discard gives the arena back clean, and so does a release that finds
+ * nothing live; a release that leaves live blocks (or an exiting thread
+ * that does) retires the arena for good.  Domains that are not discardable
+ * use plain heaps.  What differs between the series is behind series.h.
  */
 #include <errno.h>
 #include <mimalloc.h>
 #include <string.h>
 
 #include "internal.h"
-#include "mi_arena_pool.h"
-#include "mi_layout.h"
+#include "arena_pool.h"
+#include "series.h"
 
 tsheap__ft_fast backend_ft_no_state;   /* zero: every heap NULL, threshold 0 */
 __thread tsheap__ft_view tsheap__ft_current TSHEAP__TLS_MODEL = { .fast = &backend_ft_no_state };
@@ -43,7 +43,7 @@ static void register_handler(void) { mi_register_error(on_mimalloc_error, NULL);
 
 /* A thread whose mimalloc could not set itself up (no memory for its thread
  * data) keeps mimalloc's empty heap, and mi_heap_new crashes there in 2.0.9;
- * mi_malloc retries the setup and fails cleanly. */
+ * mi_malloc retries the setup and fails cleanly, in either series. */
 static int thread_ready(void)
 {
   static __thread int ready;
@@ -68,7 +68,7 @@ tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
     slot = arena_pool_borrow(&arena, &why);
     if (slot < 0)
       return why;
-    heap = mi_heap_new_in_arena(arena);
+    heap = series_heap_in_arena(arena);
   } else {
     heap = mi_heap_new();
   }
@@ -114,9 +114,10 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
     if (slot >= 0)
       arena_pool_return(slot, 1);
   } else {
-    /* The pages move to the thread's backing heap, which tsheap never
-     * allocates from: collect it, or pages emptied by later frees would
-     * stay there for the thread's life. */
+    /* 2.0.9 moves the pages to the thread's backing heap, which tsheap
+     * never allocates from: collect it, or pages emptied by later frees
+     * would stay there for the thread's life (3.0 abandons them instead,
+     * and the collect finds nothing). */
     mi_heap_delete(heap);
     mi_heap_collect(mi_heap_get_backing(), false);
     if (slot >= 0)
@@ -129,7 +130,7 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
 void *backend_alloc(tsheap_state *st, tsheap_domain d, size_t size, int zero)
 {
   mi_heap_t *heap = st->fast.heap[d];
-  return zero ? mi_heap_zalloc(heap, size) : tsheap__mi_malloc_inline(heap, size);
+  return zero ? mi_heap_zalloc(heap, size) : tsheap__mi_malloc_inline(heap, size, tsheap__ft_current.mi_thread);
 }
 
 void *backend_realloc(tsheap_state *st, tsheap_domain d, void *p, size_t size)
@@ -137,7 +138,7 @@ void *backend_realloc(tsheap_state *st, tsheap_domain d, void *p, size_t size)
   return mi_heap_realloc(st->fast.heap[d], p, size);
 }
 
-void backend_free(void *p) { tsheap__mi_free_inline(p); }
+void backend_free(void *p) { tsheap__mi_free_inline(p, tsheap__ft_current.mi_thread); }
 
 struct visit {
   tsheap_visit_fn fn;
@@ -170,7 +171,7 @@ void backend_attach(tsheap_state *st)
   /* a thread keeps its value once it has one (frees need no state), so the
    * probe's verdict is asked only until then */
   if (st != NULL && tsheap__ft_current.mi_thread == 0)
-    tsheap__ft_current.mi_thread = mi_layout_thread();
+    tsheap__ft_current.mi_thread = series_fast_thread();
 }
 
 int backend_lock(void) { return 0; }

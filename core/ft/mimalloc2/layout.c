@@ -1,9 +1,9 @@
-/* mi_layout.c - checks the header's copy of mimalloc's layout against the
- * mimalloc this process runs (free-threaded build).
+/* layout.c - checks mimalloc 2.0.9's layout as the header has it against
+ * the mimalloc this process runs, and answers series_fast_thread.
  *
  * The header's inline paths pop and push blocks on mimalloc's page free
  * lists through numbers written by hand for mimalloc 2.0.9
- * (codegen/mi_layout.lua).  Before a thread may use them, a probe on a heap
+ * (tsheap_fast_series.h beside this file).  Before a thread may use them, a probe on a heap
  * of its own asks mimalloc for blocks and watches each number do what the
  * inline paths take it to do: the heap's direct page serves the next block,
  * the page's free list and count move as a pop moves them, mi_free pushes
@@ -18,12 +18,13 @@
 #include <string.h>
 #include <tsheap/tsheap.h>
 
-#include "mi_layout.h"
+#include "layout.h"
+#include "series.h"
 
 #define PROBE_MAX 256    /* blocks the probe may take: a page of 1024 B holds 64 */
 #define SEGMENT_HEAD 65536   /* a segment's first slice: header and page records */
 
-const mi_layout mi_layout_header = {
+const fast_layout fast_layout_header = {
   .small_max = tsheap__mi_small_max,
   .direct_offset = tsheap__mi_direct_offset,
   .segment_shift = tsheap__mi_segment_shift,
@@ -74,7 +75,7 @@ UNSEEN static uint8_t byte(const void *base, size_t offset)
 
 /* Numbers that keep every read inside the heap record (3 KiB in 2.0.9), a
  * segment's first slice, or a page record. */
-static int plausible(const mi_layout *l)
+static int plausible(const fast_layout *l)
 {
   size_t page_end = l->page_local_free + sizeof(void *);
   return l->small_max % 8 == 0 && l->small_max <= 2048 && l->direct_offset <= 64 &&
@@ -86,7 +87,7 @@ static int plausible(const mi_layout *l)
          l->page_block_size + 4 <= l->page_size;
 }
 
-static uintptr_t segment_of(const mi_layout *l, const void *p)
+static uintptr_t segment_of(const fast_layout *l, const void *p)
 {
   return (uintptr_t)p & ~(((uintptr_t)1 << l->segment_shift) - 1);
 }
@@ -94,7 +95,7 @@ static uintptr_t segment_of(const mi_layout *l, const void *p)
 /* The page record a block lives on, as the inline free finds it; NULL when
  * the numbers lead out of the segment's first slice (its header and page
  * records, committed with it) or the back offset to no record. */
-static const char *page_of(const mi_layout *l, const void *block)
+static const char *page_of(const fast_layout *l, const void *block)
 {
   uintptr_t segment = segment_of(l, block);
   size_t at = l->slices_offset + (((uintptr_t)block - segment) >> l->slice_shift) * l->page_size;
@@ -106,13 +107,13 @@ static const char *page_of(const mi_layout *l, const void *block)
   return (const char *)segment + at - back;
 }
 
-static const char *direct_page(const mi_layout *l, const mi_heap_t *heap, size_t size)
+static const char *direct_page(const fast_layout *l, const mi_heap_t *heap, size_t size)
 {
   return (const char *)word(heap, l->direct_offset + (size + 7) / 8 * sizeof(void *));
 }
 
 struct probe {
-  const mi_layout *l;
+  const fast_layout *l;
   mi_heap_t *heap;
   int n, no_memory;
   void *taken[PROBE_MAX];
@@ -135,7 +136,7 @@ static void *take(struct probe *p, size_t size)
  * Each pointer is checked against the page records before it is read. */
 static int pop_agrees(struct probe *p, size_t size)
 {
-  const mi_layout *l = p->l;
+  const fast_layout *l = p->l;
   for (int tries = 0; tries < 8; tries++) {
     void *last = take(p, size);
     const char *page = last != NULL ? page_of(l, last) : NULL;
@@ -157,7 +158,7 @@ static int pop_agrees(struct probe *p, size_t size)
 /* mi_free of the last block taken does what a push would. */
 static int push_agrees(struct probe *p)
 {
-  const mi_layout *l = p->l;
+  const fast_layout *l = p->l;
   void *b = p->taken[--p->n];
   const char *page = page_of(l, b);
   if (page == NULL || word((void *)segment_of(l, b), l->thread_offset) != thread_value() ||
@@ -174,7 +175,7 @@ static int push_agrees(struct probe *p)
  * for one there: its flags turn nonzero, and a free brings them back. */
 static int flags_agree(struct probe *p)
 {
-  const mi_layout *l = p->l;
+  const fast_layout *l = p->l;
   void *first = take(p, l->small_max);
   const char *page = first != NULL ? page_of(l, first) : NULL;
   if (page == NULL || byte(page, l->page_flags) != 0)
@@ -191,7 +192,7 @@ static int flags_agree(struct probe *p)
   return byte(page, l->page_flags) == 0;
 }
 
-int mi_layout_probe(const mi_layout *l)
+int fast_layout_probe(const fast_layout *l)
 {
   if (mi_version() != 209 || thread_value() == 0 || !plausible(l))
     return -1;
@@ -210,13 +211,13 @@ int mi_layout_probe(const mi_layout *l)
 
 static atomic_int layout_verdict;   /* 0 until a probe could tell */
 
-uintptr_t mi_layout_thread(void)
+uintptr_t series_fast_thread(void)
 {
   if (!TSHEAP__MI_INLINE)
     return 0;   /* the header's paths call mimalloc in this build */
   int v = atomic_load_explicit(&layout_verdict, memory_order_acquire);
   if (v == 0) {
-    v = mi_layout_probe(&mi_layout_header);
+    v = fast_layout_probe(&fast_layout_header);
     atomic_store_explicit(&layout_verdict, v, memory_order_release);
   }
   return v > 0 ? thread_value() : 0;

@@ -1,7 +1,7 @@
-/* mi_arena_pool.h - the exclusive mimalloc arenas that discardable domains
+/* arena_pool.h - the exclusive mimalloc arenas that discardable domains
  * live in (free-threaded build); backend_ft.c says why they exist. */
-#ifndef TSHEAP_MI_ARENA_POOL_H
-#define TSHEAP_MI_ARENA_POOL_H
+#ifndef TSHEAP_ARENA_POOL_H
+#define TSHEAP_ARENA_POOL_H
 
 #include <mimalloc.h>
 

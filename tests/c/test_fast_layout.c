@@ -1,6 +1,6 @@
-/* test_mi_layout.c - the header's copy of mimalloc's layout (free-threaded).
+/* test_fast_layout.c - the header's copy of mimalloc's layout (free-threaded).
  *
- * The probe (core/mi_layout.c, built in here) must accept the header's
+ * The probe (core/fast_layout.c, built in here) must accept the header's
  * numbers on the mimalloc this system has, and refuse each number changed
  * alone without crashing.  Through the library: a thread with a state gets
  * the inline paths, and blocks that go through them, or around them (full
@@ -10,14 +10,14 @@
 #include <string.h>
 
 #include "check.h"
-#include "mi_layout.h"
+#include "layout.h"
 
 static void probe_accepts_the_header(void)
 {
 #if defined(__x86_64__)
-  CHECK(mi_layout_probe(&mi_layout_header) == 1);
+  CHECK(fast_layout_probe(&fast_layout_header) == 1);
 #else
-  CHECK(mi_layout_probe(&mi_layout_header) == -1);   /* no thread value known there */
+  CHECK(fast_layout_probe(&fast_layout_header) == -1);   /* no thread value known there */
 #endif
 }
 
@@ -25,26 +25,26 @@ static void probe_accepts_the_header(void)
 static void probe_refuses_each_wrong_number(void)
 {
   static const struct { size_t offset; long delta; const char *what; } wrong[] = {
-    { offsetof(mi_layout, small_max), -8, "small_max" },
-    { offsetof(mi_layout, direct_offset), 8, "direct_offset" },
-    { offsetof(mi_layout, slice_shift), -1, "slice_shift" },
-    { offsetof(mi_layout, thread_offset), 8, "thread_offset" },
-    { offsetof(mi_layout, slices_offset), 8, "slices_offset" },
-    { offsetof(mi_layout, slices_offset), 80, "slices_offset" },
-    { offsetof(mi_layout, page_size), 16, "page_size" },
-    { offsetof(mi_layout, page_slice_offset), -4, "page_slice_offset" },
-    { offsetof(mi_layout, page_flags), 1, "page_flags" },
-    { offsetof(mi_layout, page_free), 8, "page_free" },
-    { offsetof(mi_layout, page_used), 4, "page_used" },
-    { offsetof(mi_layout, page_block_size), -4, "page_block_size" },
-    { offsetof(mi_layout, page_local_free), 8, "page_local_free" },
-    { offsetof(mi_layout, page_size), 4096, "page_size" },   /* not plausible */
+    { offsetof(fast_layout, small_max), -8, "small_max" },
+    { offsetof(fast_layout, direct_offset), 8, "direct_offset" },
+    { offsetof(fast_layout, slice_shift), -1, "slice_shift" },
+    { offsetof(fast_layout, thread_offset), 8, "thread_offset" },
+    { offsetof(fast_layout, slices_offset), 8, "slices_offset" },
+    { offsetof(fast_layout, slices_offset), 80, "slices_offset" },
+    { offsetof(fast_layout, page_size), 16, "page_size" },
+    { offsetof(fast_layout, page_slice_offset), -4, "page_slice_offset" },
+    { offsetof(fast_layout, page_flags), 1, "page_flags" },
+    { offsetof(fast_layout, page_free), 8, "page_free" },
+    { offsetof(fast_layout, page_used), 4, "page_used" },
+    { offsetof(fast_layout, page_block_size), -4, "page_block_size" },
+    { offsetof(fast_layout, page_local_free), 8, "page_local_free" },
+    { offsetof(fast_layout, page_size), 4096, "page_size" },   /* not plausible */
   };
   for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
-    mi_layout l = mi_layout_header;
+    fast_layout l = fast_layout_header;
     size_t *field = (size_t *)(void *)((char *)&l + wrong[i].offset);
     *field = (size_t)((long)*field + wrong[i].delta);
-    int verdict = mi_layout_probe(&l);
+    int verdict = fast_layout_probe(&l);
     if (verdict != -1)
       fprintf(stderr, "%s %+ld: probe gave %d\n", wrong[i].what, wrong[i].delta, verdict);
     CHECK(verdict == -1);

@@ -1,29 +1,23 @@
-/* mi_arena_pool.c - the pool of exclusive arenas (contract in mi_arena_pool.h).
+/* arena_pool.c - the pool of exclusive arenas (contract in arena_pool.h).
  *
- * mimalloc allows 64 arenas and never unmaps one, so arenas are reused.
- * They are reserved committed, which mimalloc 2.0.9 treats as pinned: it
- * keeps no decommit bookkeeping for their pages, and that bookkeeping (a
- * commit mask, an option read and a clock read for every page freed) was
- * two thirds of a discard.  The price is that mimalloc never gives such
- * pages back to the OS, so the pool does.  An arena keeps its pages when it
- * comes back, and the next domain, which gets the arena returned last,
- * starts on them warm; an arena left idle IDLE_DROP_MS has them dropped
- * (MADV_DONTNEED) by the next borrow, return or tidy (any domain that
- * ends), one arena a call.  Only a free arena is dropped: nothing in it is
- * live, and what mimalloc still keeps there (segments in its cache) it
- * takes back as not zeroed.
+ * mimalloc has a fixed table of arenas (64 in 2.0.9, 160 in 3.0) and never
+ * unmaps one, so arenas are reused.  An arena keeps its pages when it comes
+ * back, and the next domain, which gets the arena returned last, starts on
+ * them warm.  Where the series leaves the pages of a free arena resident
+ * for good (2.0.9: series_arena_drop), an arena left idle IDLE_DROP_MS has
+ * them dropped by the next borrow, return or tidy (any domain that ends),
+ * one arena a call.  Only a free arena is dropped: nothing in it is live.
  */
-#include <sys/mman.h>
-
 #include "internal.h"
-#include "mi_arena_pool.h"
+#include "arena_pool.h"
+#include "series.h"
 
 /* The most a discardable domain holds.  Four 32 MiB segments: a segment freed
  * by a discard can stay out of reach for a moment (mimalloc's segment cache
  * holds it), and the next heap in the arena must still find room; with two,
  * loaded threads ran out (seen under valgrind). */
 #define ARENA_SIZE ((size_t)128 << 20)
-#define ARENA_MAX 48                /* of mimalloc's 64; the rest stay for others */
+#define ARENA_MAX 48                /* of 2.0.9's 64; the rest stay for others */
 
 enum { SLOT_FREE, SLOT_LENT, SLOT_RETIRED };
 
@@ -46,7 +40,7 @@ static void purge_one_idle(uint64_t now)
 {
   for (int i = 0; i < pool_len; i++)
     if (pool[i].use == SLOT_FREE && pool[i].dirty && now - pool[i].returned_ms >= IDLE_DROP_MS) {
-      (void)madvise(pool[i].start, pool[i].size, MADV_DONTNEED);   /* cannot fail on our mapping */
+      (void)series_arena_drop(pool[i].start, pool[i].size);
       pool[i].dirty = 0;
       atomic_fetch_sub_explicit(&pool_waiting, 1, memory_order_relaxed);
       return;
@@ -55,14 +49,8 @@ static void purge_one_idle(uint64_t now)
 
 static int reserve(void)
 {
-  /* mimalloc 2.0.9 publishes the arena before setting its id, a window in
-   * which another thread's new segment can land in it under no id (README,
-   * fact 3): one more reason to reuse arenas rather than make new ones */
-  mi_arena_id_t id;
-  if (mi_reserve_os_memory_ex(ARENA_SIZE, true, false, true, &id) != 0)
+  if (series_arena_reserve(ARENA_SIZE, &pool[pool_len].id, &pool[pool_len].start, &pool[pool_len].size) != 0)
     return -1;
-  pool[pool_len].id = id;
-  pool[pool_len].start = mi_arena_area(id, &pool[pool_len].size);
   return pool_len++;
 }
 
