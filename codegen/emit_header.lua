@@ -75,7 +75,7 @@ local function emit_inline(b, m, f)
   elseif op == "free" then
     b.emit("  %sfree_inline(%s, %s_ft_current.mi_thread);", FAST, f.params[1].name, P)
   elseif op == "block_size" then
-    b.emit("  return %susable_size(%s);", FAST, f.params[1].name)
+    b.emit("  return %sblock_size(%s);", FAST, f.params[1].name)
   elseif op == "gc_due" then
     local d = f.params[1].name
     b.emit("  %s_ft_fast *ts_fast = %s_ft_current.fast;", P, P)

@@ -26,6 +26,9 @@ tsheap_status backend_visit(tsheap_state *st, tsheap_domain d, tsheap_visit_fn f
 void          backend_attach(tsheap_state *st);
 /* backend_current() is inline in the build's own header. */
 
+/* The calling thread is exiting and every domain of its states has ended. */
+void          backend_thread_exit(void);
+
 /* The GIL build's lock around state work; no-ops in the free-threaded build. */
 int           backend_lock(void);
 void          backend_unlock(int locked);

@@ -60,6 +60,7 @@ static void thread_exit(void *unused)
     end_domains(st);
     atomic_store_explicit(&st->orphaned, 1, memory_order_release);
   }
+  backend_thread_exit();
   backend_unlock(locked);
 }
 

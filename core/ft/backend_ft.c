@@ -49,8 +49,9 @@ static int thread_ready(void)
   static __thread int ready;
   if (!ready) {
     void *probe = mi_malloc(1);
-    mi_free(probe);
     ready = probe != NULL;
+    if (ready)
+      mi_free(probe);   /* not NULL: see tsheap__mi_free_inline */
   }
   return ready;
 }
@@ -114,12 +115,7 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
     if (slot >= 0)
       arena_pool_return(slot, 1);
   } else {
-    /* 2.0.9 moves the pages to the thread's backing heap, which tsheap
-     * never allocates from: collect it, or pages emptied by later frees
-     * would stay there for the thread's life (3.0 abandons them instead,
-     * and the collect finds nothing). */
-    mi_heap_delete(heap);
-    mi_heap_collect(mi_heap_get_backing(), false);
+    series_heap_release(heap);
     if (slot >= 0)
       arena_pool_return(slot, 0);
   }
@@ -173,6 +169,8 @@ void backend_attach(tsheap_state *st)
   if (st != NULL && tsheap__ft_current.mi_thread == 0)
     tsheap__ft_current.mi_thread = series_fast_thread();
 }
+
+void backend_thread_exit(void) { series_thread_exit(); }
 
 int backend_lock(void) { return 0; }
 void backend_unlock(int locked) { (void)locked; }

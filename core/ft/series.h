@@ -24,6 +24,15 @@ mi_heap_t *series_heap_in_arena(mi_arena_id_t arena);
  * OS; 0 when mimalloc does that itself. */
 int series_arena_drop(void *start, size_t size);
 
+/* Ends the heap of a domain released with blocks still live, on its owner
+ * thread: the blocks stay valid, and no other heap of the process may ever
+ * show them as its own in a visit. */
+void series_heap_release(mi_heap_t *heap);
+
+/* The owner thread is exiting, before mimalloc's own exit hook runs: let
+ * go of every heap series_heap_release kept. */
+void series_thread_exit(void);
+
 /* mi_heap_malloc_aligned, with whatever the series needs to keep its promise. */
 void *series_heap_malloc_aligned(mi_heap_t *heap, size_t size, size_t alignment);
 

@@ -57,4 +57,10 @@ static inline void tsheap__mi_free_inline(void *block, uintptr_t thread)
     tsheap__mi_free(block);
 }
 
+/* A block's usable size; 0 for NULL, which mimalloc must not see either. */
+static inline size_t tsheap__mi_block_size(const void *block)
+{
+  return block == NULL ? 0 : tsheap__mi_usable_size(block);
+}
+
 #endif

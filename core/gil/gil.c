@@ -77,6 +77,7 @@ tsheap_status tsheap__gil_yield(void)
   return TSHEAP_OK;
 }
 
+void backend_thread_exit(void) {}
 int backend_lock(void) { return tsheap__gil_enter(); }
 void backend_unlock(int locked) { tsheap__gil_leave(locked); }
 

@@ -27,6 +27,8 @@ static struct {
   atomic_int stuck;
 } armed[FAULT_KINDS];
 static atomic_long failed;
+static atomic_size_t mmap_len;   /* 0, or the size fault_mmap_size names */
+static atomic_int mmap_only;
 
 void fault_arm(fault_kind kind, long n, int always)
 {
@@ -34,6 +36,12 @@ void fault_arm(fault_kind kind, long n, int always)
   atomic_store(&armed[kind].always, always);
   atomic_store(&armed[kind].left, n);
   atomic_store(&failed, 0);
+}
+
+void fault_mmap_size(size_t len, int only)
+{
+  atomic_store(&mmap_len, len);
+  atomic_store(&mmap_only, only);
 }
 
 long fault_disarm(void)
@@ -61,7 +69,9 @@ static int should_fail(fault_kind kind)
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-  if (!(flags & MAP_FIXED) && should_fail(FAULT_MMAP)) {
+  size_t named = atomic_load(&mmap_len);
+  int counted = named == 0 || (len == named) == atomic_load(&mmap_only);
+  if (!(flags & MAP_FIXED) && counted && should_fail(FAULT_MMAP)) {
     errno = ENOMEM;
     return MAP_FAILED;
   }
@@ -104,6 +114,9 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 __attribute__((constructor)) static void arm_from_environment(void)
 {
   static const char *names[FAULT_KINDS] = { "mmap", "calloc", "thread" };
+  const char *spare = getenv("TSHEAP_FAULT_SPARE");
+  if (spare != NULL)
+    fault_mmap_size((size_t)strtoul(spare, NULL, 10), 0);
   const char *spec = getenv("TSHEAP_FAULT");
   if (spec == NULL)
     return;

@@ -8,14 +8,20 @@
  * arming on (ENOMEM, or EAGAIN for threads), once or from then on.
  *
  * LD_PRELOAD users arm it with TSHEAP_FAULT=kind:n[:always], for example
- * TSHEAP_FAULT=thread:2 (read once, at load). */
+ * TSHEAP_FAULT=thread:2, and spare mmaps of one size with
+ * TSHEAP_FAULT_SPARE=bytes (read once, at load). */
 #ifndef TSHEAP_TEST_FAULT_H
 #define TSHEAP_TEST_FAULT_H
+
+#include <stddef.h>
 
 typedef enum { FAULT_MMAP, FAULT_CALLOC, FAULT_THREAD, FAULT_KINDS } fault_kind;
 
 /* Fail the n-th call (n >= 1) of a kind from now on; always: and every later one. */
 void fault_arm(fault_kind kind, long n, int always);
+/* mmap calls of exactly len bytes are never failed (0: none spared), or,
+ * with only set, are the only ones counted and failed. */
+void fault_mmap_size(size_t len, int only);
 /* Disarm every kind; returns how many calls failed since the last arming. */
 long fault_disarm(void);
 

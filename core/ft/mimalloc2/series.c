@@ -34,6 +34,17 @@ int series_arena_drop(void *start, size_t size)
   return 1;
 }
 
+/* 2.0.9's mi_heap_delete moves the pages to the thread's backing heap,
+ * which tsheap never allocates from or visits: collect it too, or pages
+ * emptied by later frees would stay there for the thread's life. */
+void series_heap_release(mi_heap_t *heap)
+{
+  mi_heap_delete(heap);
+  mi_heap_collect(mi_heap_get_backing(), false);
+}
+
+void series_thread_exit(void) {}
+
 /* 2.0.9 serves an aligned request whose size is a multiple of the
  * alignment from the plain size class, taking such blocks to be aligned.  It
  * guarantees that only up to 128 B: the first page of a segment starts after

@@ -11,6 +11,8 @@
  * destroyed (mi_heap_destroy falls back to mi_heap_delete with a
  * warning), so the heap is made with mi_heap_new_ex instead.
  */
+#include <stdlib.h>
+
 #include "series.h"
 
 /* Not committed: 3.0 commits an arena's pages as they are used, and
@@ -29,13 +31,98 @@ mi_heap_t *series_heap_in_arena(mi_arena_id_t arena)
   return mi_heap_new_ex(0, true, arena);   /* tag 0, destroy allowed: it never reclaims */
 }
 
-/* mimalloc purges; the arena also holds its own records in its first
- * slices, which must never be dropped from under it. */
+/* 3.0 keeps an arena's own records in its first slices, so only mimalloc
+ * may drop its pages: it purges the slices a discard freed once
+ * mi_option_purge_delay has passed (2.5 s), at its next purge.  A forced
+ * collect purges now, every arena's freed slices at once (what else
+ * mimalloc had waiting goes back early too); it needs a heap, and an empty
+ * one costs nothing to collect. */
 int series_arena_drop(void *start, size_t size)
 {
   (void)start;
   (void)size;
-  return 0;
+  mi_heap_t *heap = mi_heap_new();
+  if (heap == NULL)
+    return 0;
+  mi_heap_collect(heap, true);
+  mi_heap_delete(heap);
+  return 1;
+}
+
+/* ---- released heaps ----
+ *
+ * 3.0's mi_heap_delete abandons the heap's pages to their arena, and the
+ * next heap of any thread that needs a fresh page of that size class takes
+ * such a page in, blocks and all: a visit or the statistics of an
+ * unrelated state would then count the released state's blocks as its own
+ * (2.0.9 moves them to the backing heap instead).  So a released heap is
+ * kept, owned by its thread and never allocated from, until its blocks are
+ * freed (then it is deleted, empty) or its thread exits.  Every release
+ * collects all the thread's kept heaps, which frees their emptied pages
+ * and deletes the empty ones: a cost in their pages, as 2.0.9's collect of
+ * the backing heap at every release.  Looking at a few at a time instead
+ * let emptied pages pile up (the soak test's resident memory doubled in
+ * 10 s). */
+
+static __thread struct {
+  mi_heap_t **heap;
+  size_t n, cap;
+} kept;
+
+static bool area_in_use(const mi_heap_t *heap, const mi_heap_area_t *area, void *block, size_t size, void *arg)
+{
+  (void)heap;
+  (void)block;
+  (void)size;
+  if (area->used != 0)
+    *(bool *)arg = true;
+  return area->used == 0;
+}
+
+/* Takes in the frees other threads left, and tells whether a block is left. */
+static bool still_in_use(mi_heap_t *heap)
+{
+  bool used = false;
+  mi_heap_collect(heap, false);
+  mi_heap_visit_blocks(heap, false, area_in_use, &used);
+  return used;
+}
+
+static void sweep(void)
+{
+  for (size_t at = 0; at < kept.n;) {
+    if (!still_in_use(kept.heap[at])) {
+      mi_heap_delete(kept.heap[at]);
+      kept.heap[at] = kept.heap[--kept.n];
+    } else {
+      at++;
+    }
+  }
+}
+
+void series_heap_release(mi_heap_t *heap)
+{
+  sweep();
+  if (kept.n == kept.cap) {
+    size_t cap = kept.cap ? 2 * kept.cap : 8;
+    mi_heap_t **grown = realloc(kept.heap, cap * sizeof *grown);
+    if (grown == NULL) {
+      mi_heap_delete(heap);   /* no memory to keep it: its pages go to the arena */
+      return;
+    }
+    kept.heap = grown;
+    kept.cap = cap;
+  }
+  kept.heap[kept.n++] = heap;
+}
+
+void series_thread_exit(void)
+{
+  while (kept.n > 0)
+    mi_heap_delete(kept.heap[--kept.n]);
+  free(kept.heap);
+  kept.heap = NULL;
+  kept.cap = 0;
 }
 
 void *series_heap_malloc_aligned(mi_heap_t *heap, size_t size, size_t alignment)
