@@ -18,7 +18,7 @@ peer_flags() {
     mi_heap)    echo "-DPEER_MIHEAP -lmimalloc" ;;
     jemalloc)   echo "-DPEER_JEMALLOC -Wl,--no-as-needed -ljemalloc" ;;
     tcmalloc)   echo "-DPEER_TCMALLOC -Wl,--no-as-needed -ltcmalloc_minimal" ;;
-    pymalloc)   echo "-DPEER_PYMALLOC $(pkg-config --cflags --libs python-3.11-embed)" ;;
+    pymalloc)   echo "-DPEER_PYMALLOC $(pkg-config --cflags --libs python3-embed)" ;;
     tsheap-ft)  echo "-DPEER_TSHEAPT -D$guard -I$inc -L$build -ltsheapt -Wl,-rpath,$build" ;;
     tsheap-gil) echo "-DPEER_TSHEAP -I$inc -L$build -ltsheap -Wl,-rpath,$build" ;;
   esac

@@ -147,6 +147,7 @@ cat >"$results/meta.txt" <<EOF
 date	$(date -u '+%Y-%m-%d %H:%M UTC')
 commit	$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (with local changes)')
 machine	$(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1), $(uname -r)
+system	$(. /etc/os-release && echo "$PRETTY_NAME"), mimalloc $(dpkg-query -W -f='${Version}' libmimalloc-dev) (tsheap and the mimalloc peers alike)
 load	$load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1, 5, 15 min)
 others	other processes kept $others% of one core busy during the measurements
 reps	$reps$([[ $quick == 1 ]] && echo ' (BENCH_QUICK=1: tiny sizes, not a measurement)')

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# test-clean-system.sh: the packages as a user meets them.  A fresh Debian 12
-# made by debootstrap installs build/deb/*.deb with apt-get and runs the
-# autopkgtests there; then it installs the source package's build
-# dependencies with apt-get build-dep and builds the packages itself, which
-# proves the Build-Depends complete.  Builds the packages first if needed.
+# test-clean-system.sh [SUITE [DEBS]]: the packages as a user meets them.  A
+# fresh Debian (bookworm by default, or SUITE) made by debootstrap installs
+# DEBS/*.deb (build/deb by default) with apt-get and runs the autopkgtests
+# there; then it installs the source package's build dependencies with
+# apt-get build-dep and builds the packages itself, which proves the
+# Build-Depends complete.  Builds the packages first if needed.
+# DEB_BUILD_OPTIONS passes on to that build (nocheck when the suite has run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/deps.sh
 tsheap_install_deps debootstrap
-[ -n "$(ls build/deb/*.deb 2>/dev/null)" ] || bash packaging/build-deb.sh
+suite=${1:-bookworm}
+debs=${2:-build/deb}
+[ -n "$(ls "$debs"/*.deb 2>/dev/null)" ] || bash packaging/build-deb.sh
 mirror=${TSHEAP_MIRROR:-http://deb.debian.org/debian}
 root=$(mktemp -d /var/tmp/tsheap-clean.XXXXXX)
 chmod 755 "$root"   # the system inside runs services as other users
@@ -17,17 +21,20 @@ cleanup() {
   rm -rf "$root"
 }
 trap cleanup EXIT
-echo "=== debootstrap bookworm ==="
-debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.log" 2>&1 || { tail -20 "$root.log"; exit 1; }
+echo "=== debootstrap $suite ==="
+debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.log" 2>&1 || { tail -20 "$root.log"; exit 1; }
 rm -f "$root.log"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 mount -t proc proc "$root/proc"
 mkdir -p "$root/work/debs" "$root/work/src"
-cp build/deb/*.deb "$root/work/debs/"
+cp "$debs"/*.deb "$root/work/debs/"
 rm -f "$root"/work/debs/*-dbgsym_*.deb
 bash packaging/copy-source.sh "$root/work/src"
 cp -r packaging/debian "$root/work/src/debian"
-in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEBIAN_FRONTEND=noninteractive "$@"; }
+in_root() {
+  chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEBIAN_FRONTEND=noninteractive \
+    ${DEB_BUILD_OPTIONS:+DEB_BUILD_OPTIONS="$DEB_BUILD_OPTIONS"} "$@"
+}
 
 apt_log=$root/work/apt.log
 apt() { in_root "$@" >>"$apt_log" 2>&1 || { tail -20 "$apt_log"; exit 1; }; }
@@ -48,4 +55,4 @@ apt apt-get build-dep -y /work/src
 in_root sh -c 'cd /work/src && dpkg-buildpackage -us -uc -b -j2 >/work/build.log 2>&1' || { tail -30 "$root/work/build.log"; exit 1; }
 ls "$root"/work/*.deb
 passed=$((passed + 1))
-echo "clean system: $passed passed, 0 failed"
+echo "clean system ($suite): $passed passed, 0 failed"

@@ -4,7 +4,10 @@
 # tests under TSan, the fuzzers for a bounded time.  Installs its dependencies
 # first.
 #   bash tests/run.sh            everything
-#   bash tests/run.sh plain      one configuration (plain, valgrind, asan, tsan, fuzz, packaging)
+#   bash tests/run.sh plain      one stage (plain, valgrind, asan, tsan, fuzz, packaging, debian13)
+# Every stage but debian13 runs on this machine's Debian 12 (mimalloc 2.0.9);
+# debian13 runs the plain suite, the packages and the clean-system test in
+# fresh Debian 13 chroots (mimalloc 3.0.1): tests/on_debian.sh.
 # TSHEAP_FUZZ_SECONDS: how long each API fuzzer runs (default 60);
 # TSHEAP_SOAK_SECONDS: how long the plain soak test runs (default 60; 10 under
 # the sanitizers).
@@ -88,4 +91,8 @@ if [ "$what" = all ] || [ "$what" = packaging ]; then
   bash packaging/build-deb.sh
   bash packaging/build-rpm.sh >/dev/null
   bash packaging/test-clean-system.sh
+fi
+if [ "$what" = all ] || [ "$what" = debian13 ]; then
+  echo "=== debian13 ==="
+  bash tests/on_debian.sh trixie
 fi

@@ -43,15 +43,17 @@ static void register_handler(void) { mi_register_error(on_mimalloc_error, NULL);
 
 /* A thread whose mimalloc could not set itself up (no memory for its thread
  * data) keeps mimalloc's empty heap, and mi_heap_new crashes there in 2.0.9;
- * mi_malloc retries the setup and fails cleanly, in either series. */
+ * mi_malloc retries the setup and fails cleanly, in either series.  A block
+ * mimalloc could not take back (3.0.1 without its page map) is left where
+ * it is: freeing it would crash, and such a mimalloc gets no state. */
 static int thread_ready(void)
 {
   static __thread int ready;
   if (!ready) {
     void *probe = mi_malloc(1);
-    ready = probe != NULL;
+    ready = probe != NULL && series_can_free(probe);
     if (ready)
-      mi_free(probe);   /* not NULL: see tsheap__mi_free_inline */
+      mi_free(probe);
   }
   return ready;
 }

@@ -2,7 +2,7 @@
  * series do differently, as mimalloc keeps each platform behind
  * src/prim/prim.h.  One file a series implements it: mimalloc2/series.c
  * (2.0.9, Debian 12) and mimalloc3/series.c (3.0.x, Debian 13); CMake
- * builds the one whose mimalloc it found.  docs/mimalloc.md says what each
+ * builds the one whose mimalloc it found.  core/ft/mimalloc.md says what each
  * series forces.
  */
 #ifndef TSHEAP_SERIES_H
@@ -32,6 +32,10 @@ void series_heap_release(mi_heap_t *heap);
 /* The owner thread is exiting, before mimalloc's own exit hook runs: let
  * go of every heap series_heap_release kept. */
 void series_thread_exit(void);
+
+/* Whether mimalloc can take back a block it just gave: 3.0.1 hands out
+ * blocks it cannot free when it could not map its page map. */
+int series_can_free(const void *block);
 
 /* mi_heap_malloc_aligned, with whatever the series needs to keep its promise. */
 void *series_heap_malloc_aligned(mi_heap_t *heap, size_t size, size_t alignment);

@@ -114,9 +114,6 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
 __attribute__((constructor)) static void arm_from_environment(void)
 {
   static const char *names[FAULT_KINDS] = { "mmap", "calloc", "thread" };
-  const char *spare = getenv("TSHEAP_FAULT_SPARE");
-  if (spare != NULL)
-    fault_mmap_size((size_t)strtoul(spare, NULL, 10), 0);
   const char *spec = getenv("TSHEAP_FAULT");
   if (spec == NULL)
     return;

@@ -8,8 +8,7 @@
  * arming on (ENOMEM, or EAGAIN for threads), once or from then on.
  *
  * LD_PRELOAD users arm it with TSHEAP_FAULT=kind:n[:always], for example
- * TSHEAP_FAULT=thread:2, and spare mmaps of one size with
- * TSHEAP_FAULT_SPARE=bytes (read once, at load). */
+ * TSHEAP_FAULT=thread:2 (read once, at load). */
 #ifndef TSHEAP_TEST_FAULT_H
 #define TSHEAP_TEST_FAULT_H
 

@@ -1,5 +1,6 @@
-/* test_facts.c - each fact of mimalloc 2.0.9 that tsheap must protect its
- * users from, as a test that fails without the protection. */
+/* test_facts.c - each fact of mimalloc (2.0.9 and 3.0.1, core/ft/mimalloc.md)
+ * that tsheap must protect its users from, as a test that fails without the
+ * protection. */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <string.h>
@@ -181,6 +182,49 @@ static void fact_discard(void)
   CHECK_STATUS(tsheap_state_end(dead_state), TSHEAP_OK);
 }
 
+/* ---- 3, releases: no other state takes in a released state's blocks ----
+ * 3.0's mi_heap_delete abandons the pages, and the next heap that needs a
+ * fresh page of their size class takes them in, live blocks and all. */
+
+#define RELEASED_BLOCKS 3000
+#define LATER_BLOCKS 20000   /* past the pages the released blocks are on */
+
+static int count_visit(void *block, size_t size, void *arg);
+
+static void fact_release(void)
+{
+  static void *released[RELEASED_BLOCKS], *later[LATER_BLOCKS];
+  tsheap_state *a, *b;
+  CHECK_STATUS(tsheap_state_create(0, &a), TSHEAP_OK);
+  GIL_TAKE();
+  for (int i = 0; i < RELEASED_BLOCKS; i++) {
+    released[i] = tsheap_malloc(TSHEAP_DOMAIN_DEFAULT, 64);
+    fill(released[i], 64, (unsigned char)i);
+  }
+  GIL_DROP();
+  CHECK_STATUS(tsheap_state_end(a), TSHEAP_OK);    /* released: the blocks live on */
+  CHECK_STATUS(tsheap_state_create(0, &b), TSHEAP_OK);
+  GIL_TAKE();
+  for (int i = 0; i < LATER_BLOCKS; i++) later[i] = tsheap_malloc(TSHEAP_DOMAIN_DEFAULT, 64);
+  GIL_DROP();
+  tsheap_domain_stats stats;
+  int visited = 0;
+  CHECK_STATUS(tsheap_state_stats(b, TSHEAP_DOMAIN_DEFAULT, &stats), TSHEAP_OK);
+  CHECK_STATUS(tsheap_state_visit(b, TSHEAP_DOMAIN_DEFAULT, count_visit, &visited), TSHEAP_OK);
+  CHECK(stats.live_blocks == LATER_BLOCKS);
+  CHECK(visited == LATER_BLOCKS);
+  int intact = 0;
+  GIL_TAKE();
+  for (int i = 0; i < RELEASED_BLOCKS; i++) {
+    intact += filled(released[i], 64, (unsigned char)i);
+    tsheap_free(released[i]);
+  }
+  for (int i = 0; i < LATER_BLOCKS; i++) tsheap_free(later[i]);
+  GIL_DROP();
+  CHECK(intact == RELEASED_BLOCKS);
+  CHECK_STATUS(tsheap_state_end(b), TSHEAP_OK);
+}
+
 /* ---- 4. walking another thread's heap is refused ---- */
 
 static void *visit_foreign(void *arg)
@@ -345,6 +389,7 @@ int main(void)
   fact_owner_only();
   fact_thread_exit();
   fact_discard();
+  fact_release();
   fact_visit();
   fact_fork();
   fact_malloc_unchanged();

@@ -9,7 +9,7 @@
 #   4. runs the tsheap-gen fuzzer (fuzz_gen.py) with its default iterations,
 #      after replaying tests/fuzz/regressions/gen/.
 # Prints what each did and ends with "N passed, N failed"; exits 1 on any failure.
-# Installs the build's dependencies (tests/deps.sh: clang and libclang-rt-14-dev among them) when missing.
+# Installs the build's dependencies (tests/deps.sh: clang and libclang-rt-dev among them) when missing.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,5 +1,5 @@
 /* series.c - the series contract (core/ft/series.h) on mimalloc 2.0.9;
- * docs/mimalloc.md has the facts behind each choice.
+ * core/ft/mimalloc.md has the facts behind each choice.
  *
  * Discardable domains live in exclusive arenas because a 2.0.9 heap
  * reclaims abandoned segments of dead threads whatever its no_reclaim says
@@ -44,6 +44,12 @@ void series_heap_release(mi_heap_t *heap)
 }
 
 void series_thread_exit(void) {}
+
+int series_can_free(const void *block)
+{
+  (void)block;
+  return 1;   /* 2.0.9 finds a block's page from the block's own address */
+}
 
 /* 2.0.9 serves an aligned request whose size is a multiple of the
  * alignment from the plain size class, taking such blocks to be aligned.  It

@@ -1,5 +1,5 @@
 /* series.c - the series contract (core/ft/series.h) on mimalloc 3.0.x;
- * docs/mimalloc.md has the facts behind each choice.
+ * core/ft/mimalloc.md has the facts behind each choice.
  *
  * A 3.0 heap made by mi_heap_new claims no abandoned page when a thread
  * frees into one, but any heap, no_reclaim or not, claims abandoned pages
@@ -124,6 +124,11 @@ void series_thread_exit(void)
   kept.heap = NULL;
   kept.cap = 0;
 }
+
+/* mimalloc 3.0.1 registers a page in its page map only when it has one, but
+ * hands out the page's blocks either way, and mi_free reads the map without
+ * a check; mi_is_in_heap_region reads it with one. */
+int series_can_free(const void *block) { return mi_is_in_heap_region(block); }
 
 void *series_heap_malloc_aligned(mi_heap_t *heap, size_t size, size_t alignment)
 {
