@@ -13,28 +13,13 @@ tsheap_install_deps debootstrap
 suite=${1:-bookworm}
 debs=${2:-build/deb}
 [ -n "$(ls "$debs"/*.deb 2>/dev/null)" ] || bash packaging/build-deb.sh
-mirror=${TSHEAP_MIRROR:-http://deb.debian.org/debian}
-root=$(mktemp -d /var/tmp/tsheap-clean.XXXXXX)
-chmod 755 "$root"   # the system inside runs services as other users
-cleanup() {
-  umount "$root/proc" 2>/dev/null || true
-  rm -rf "$root"
-}
-trap cleanup EXIT
-echo "=== debootstrap $suite ==="
-debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.log" 2>&1 || { tail -20 "$root.log"; exit 1; }
-rm -f "$root.log"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-mount -t proc proc "$root/proc"
+. packaging/fresh-debian.sh
+fresh_debian "$suite" clean
 mkdir -p "$root/work/debs" "$root/work/src"
 cp "$debs"/*.deb "$root/work/debs/"
 rm -f "$root"/work/debs/*-dbgsym_*.deb
 bash packaging/copy-source.sh "$root/work/src"
 cp -r packaging/debian "$root/work/src/debian"
-in_root() {
-  chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEBIAN_FRONTEND=noninteractive \
-    ${DEB_BUILD_OPTIONS:+DEB_BUILD_OPTIONS="$DEB_BUILD_OPTIONS"} "$@"
-}
 
 apt_log=$root/work/apt.log
 apt() { in_root "$@" >>"$apt_log" 2>&1 || { tail -20 "$apt_log"; exit 1; }; }

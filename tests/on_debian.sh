@@ -13,25 +13,11 @@ cd "$(dirname "$0")/.."
 suite=${1:?usage: on_debian.sh SUITE}
 . tests/deps.sh
 tsheap_install_deps debootstrap
-mirror=${TSHEAP_MIRROR:-http://deb.debian.org/debian}
 out=$PWD/build/$suite
-root=$(mktemp -d /var/tmp/tsheap-$suite.XXXXXX)
-chmod 755 "$root"
-cleanup() {
-  umount "$root/proc" 2>/dev/null || true
-  rm -rf "$root"
-}
-trap cleanup EXIT
-echo "=== debootstrap $suite ==="
-debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$root.log" 2>&1 || { tail -20 "$root.log"; exit 1; }
-rm -f "$root.log"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-mount -t proc proc "$root/proc"
+. packaging/fresh-debian.sh
+fresh_debian "$suite" "$suite"
 bash packaging/copy-source.sh "$root/work/src"
-in_root() {
-  chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEBIAN_FRONTEND=noninteractive \
-    TSHEAP_SOAK_SECONDS="${TSHEAP_SOAK_SECONDS:-10}" "$@"
-}
+export TSHEAP_SOAK_SECONDS=${TSHEAP_SOAK_SECONDS:-10}
 # git is what copy-source.sh lists the tree with, inside as here
 in_root sh -c 'apt-get update -qq && apt-get install -y -qq git >/dev/null' ||
   { echo "on_debian.sh: apt-get in $suite failed"; exit 1; }
@@ -41,5 +27,6 @@ rm -rf "$out"
 mkdir -p "$out/deb"
 cp "$root"/work/src/build/deb/*.deb "$out/deb/"
 cp "$root"/work/src/build/deb/lintian.log "$out/lintian.log"
+unset TSHEAP_SOAK_SECONDS
 DEB_BUILD_OPTIONS=nocheck bash packaging/test-clean-system.sh "$suite" "$out/deb"
 echo "$suite: plain suite, packages, clean system: passed"

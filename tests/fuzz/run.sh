@@ -136,7 +136,7 @@ done
 # ---- tsheap-gen ----
 echo "=== fuzz_gen (tsheap-gen)"
 glog=$out/fuzz_gen.log
-python3 tests/fuzz/fuzz_gen.py --save "$out/gen-failures" > "$glog" 2>&1
+python3 tests/fuzz/fuzz_gen.py --fast-include "$gen/include" --save "$out/gen-failures" > "$glog" 2>&1
 grc=$?
 grep "^FAIL\|^gen:" "$glog" | cut -c1-220 | sed "s/^/  /" | head -40
 gp=$(sed -n 's/^gen-result: .*replays_passed=\([0-9]*\).*/\1/p' "$glog")
