@@ -44,8 +44,8 @@ local function emit_inline(b, m, f)
     -- locals carry a ts_ prefix so that they never shadow a parameter
     b.emit("  struct mi_heap_s *ts_heap;")
     if HEAP_OPS[op].fail then b.emit("  void *ts_block;") end
-    b.emit("  if (%s_UNLIKELY((unsigned)%s >= %sDOMAIN_COUNT || (ts_heap = %s_ft_current.heap[%s]) == NULL))",
-           U, d, U, P, d)
+    b.emit("  if (TSHEAP__UNLIKELY((unsigned)%s >= %sDOMAIN_COUNT || (ts_heap = %s_ft_current.heap[%s]) == NULL))",
+           d, U, P, d)
     b.emit("    return %s_ft_refused(%s);", P, d)
     -- malloc takes a small block from the page in place (tsheap_fast.h)
     local call
@@ -57,12 +57,12 @@ local function emit_inline(b, m, f)
     end
     if op == "malloc_aligned" then
       -- mimalloc's aligned fast path takes 0 for a power of two
-      b.emit("  if (%s_UNLIKELY(%s == 0))", U, rest[2])
+      b.emit("  if (TSHEAP__UNLIKELY(%s == 0))", rest[2])
       b.emit("    return %s_ft_failed(%s);", P, HEAP_OPS[op].fail(rest))
     end
     if HEAP_OPS[op].fail then
       b.emit("  ts_block = %s;", call)
-      b.emit("  if (%s_UNLIKELY(ts_block == NULL))", U)
+      b.emit("  if (TSHEAP__UNLIKELY(ts_block == NULL))")
       b.emit("    return %s_ft_failed(%s);", P, HEAP_OPS[op].fail(rest))
       b.emit("  if (%sDOMAIN_COUNTED(%s))", U, d)
       b.emit("    %s_ft_current.fast->count[%s]++;", P, d)
@@ -194,12 +194,22 @@ function M.emit(m)
   b.emit("")
   b.emit("#if defined(__GNUC__)")
   b.emit("#define %sAPI __attribute__((visibility(\"default\")))", U)
-  b.emit("#define %s_UNLIKELY(x) __builtin_expect(!!(x), 0)", U)
   b.emit("#define %s_TLS_MODEL __attribute__((tls_model(\"initial-exec\")))", U)
   b.emit("#else")
   b.emit("#define %sAPI", U)
-  b.emit("#define %s_UNLIKELY(x) (x)", U)
   b.emit("#define %s_TLS_MODEL", U)
+  b.emit("#endif")
+  b.emit("")
+  -- Branch hints under the library's own name whatever the spec's prefix:
+  -- the hand-written fast-path headers and the core spell them so too.
+  b.emit("#ifndef TSHEAP__UNLIKELY")
+  b.emit("#if defined(__GNUC__)")
+  b.emit("#define TSHEAP__LIKELY(x) __builtin_expect(!!(x), 1)")
+  b.emit("#define TSHEAP__UNLIKELY(x) __builtin_expect(!!(x), 0)")
+  b.emit("#else")
+  b.emit("#define TSHEAP__LIKELY(x) (x)")
+  b.emit("#define TSHEAP__UNLIKELY(x) (x)")
+  b.emit("#endif")
   b.emit("#endif")
   b.emit("")
   emit_types(b, m)

@@ -24,9 +24,8 @@ uint64_t thread_id_first(void)
   return tsheap__my_thread_id = atomic_fetch_add(&next_thread_id, 1);
 }
 
+/* The stubs' owner check, and tsheap_state_owned. */
 int tsheap__owns(const tsheap_state *st) { return owned_here(st); }
-
-int tsheap__state_owned(const tsheap_state *st) { return tsheap__owns(st); }
 
 tsheap_state *tsheap__state_current(void) { return backend_current(); }
 

@@ -109,7 +109,7 @@ func { name = "state_switch", returns = { "tsheap_status", kind = "status" }, th
 
 func { name = "state_owned", returns = { "int", kind = "value" }, thread = "any", since = "0.1.0",
   params = { { "const tsheap_state *", "state" } },
-  impl = { ft = "tsheap__state_owned", gil = "tsheap__state_owned" },
+  impl = { ft = "tsheap__owns", gil = "tsheap__owns" },
   doc = "1 if the calling thread owns the state, else 0." }
 
 func { name = "state_end_domain", returns = { "tsheap_status", kind = "status" }, thread = "owner",

@@ -46,9 +46,9 @@ if [ "$what" = all ] || [ "$what" = valgrind ]; then
   passed=0
   failed=0
   for t in build/plain/tests/test_api_ft build/plain/tests/test_api_gil build/plain/tests/test_facts_ft \
-           build/plain/tests/test_facts_gil build/plain/tests/test_gil_gil build/plain/tests/test_arena \
+           build/plain/tests/test_facts_gil build/plain/tests/test_gil_gil build/plain/tests/test_small \
            build/plain/tests/test_threads_ft build/plain/tests/test_threads_gil build/plain/tests/test_fast_layout_ft \
-           build/plain/tests/test_arena_pages_ft build/plain/tests/test_arena_pages_gil \
+           build/plain/tests/test_discard_pages_ft build/plain/tests/test_discard_pages_gil \
            build/plain/tests/test_lua_alloc_lua54_ft build/plain/tests/test_lua_alloc_luajit_gil; do
     if valgrind ./"$t" >"build/valgrind-$(basename "$t").log" 2>&1; then
       passed=$((passed + 1))

@@ -134,7 +134,7 @@ typedef struct host {
  * in every YIELD_EVERY allocations (tsheap_gil_yield: a load when nobody
  * waits).  A count hook would catch code that does not allocate too, but
  * with any hook set Lua 5.4 sends every instruction through its hook check
- * (binary-trees ran 1.6x the instructions), so only a state that runs beside
+ * (bindings/lua/README.md has the cost), so only a state that runs beside
  * others sets one: one of run_threads' threads, or a state started while
  * another runs. */
 #define YIELD_EVERY 256

@@ -5,7 +5,7 @@
  * files say how), after which destroying it would free those blocks.  A
  * discardable domain therefore gets a heap in an exclusive arena of its
  * own: such a heap takes in only its arena's memory, and no other heap uses
- * the arena while it is lent.  The arenas form a pool (arena_pool.c): a
+ * the arena while it is lent.  The arenas form a pool (arenas.c): a
  * discard gives the arena back clean, and so does a release that finds
  * nothing live; a release that leaves live blocks (or an exiting thread
  * that does) retires the arena for good.  Domains that are not discardable
@@ -16,7 +16,8 @@
 #include <string.h>
 
 #include "internal.h"
-#include "arena_pool.h"
+#include "arenas.h"
+#include "heap_live.h"
 #include "series.h"
 
 tsheap__ft_fast backend_ft_no_state;   /* zero: every heap NULL, threshold 0 */
@@ -68,7 +69,7 @@ tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
   if (discardable) {
     tsheap_status why;
     mi_arena_id_t arena;
-    slot = arena_pool_borrow(&arena, &why);
+    slot = arenas_borrow(&arena, &why);
     if (slot < 0)
       return why;
     heap = series_heap_in_arena(arena);
@@ -77,31 +78,12 @@ tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
   }
   if (heap == NULL) {
     if (slot >= 0)
-      arena_pool_return(slot, 1);
+      arenas_return(slot, 1);
     return TSHEAP_E_NOMEM;
   }
   st->fast.heap[d] = heap;
   st->domain[d].arena = slot;
   return TSHEAP_OK;
-}
-
-static bool found_block(const mi_heap_t *heap, const mi_heap_area_t *area, void *block,
-                        size_t size, void *arg)
-{
-  (void)heap;
-  (void)area;
-  (void)size;
-  if (block != NULL)
-    *(bool *)arg = true;
-  return block == NULL;
-}
-
-static bool heap_is_empty(mi_heap_t *heap)
-{
-  bool found = false;
-  mi_heap_collect(heap, false);
-  mi_heap_visit_blocks(heap, true, found_block, &found);
-  return !found;
 }
 
 void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
@@ -112,17 +94,17 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
   /* A release that finds nothing live is a discard: destroying frees no live
    * block (a page reclaimed from a dead thread would show its blocks), gives
    * the pages back at once, and keeps an arena clean for reuse. */
-  if (mode == TSHEAP_END_MODE_DISCARD || heap_is_empty(heap)) {
+  if (mode == TSHEAP_END_MODE_DISCARD || !heap_has_live_blocks(heap)) {
     mi_heap_destroy(heap);     /* state.c allows discard only with an arena */
     if (slot >= 0)
-      arena_pool_return(slot, 1);
+      arenas_return(slot, 1);
   } else {
     series_heap_release(heap);
     if (slot >= 0)
-      arena_pool_return(slot, 0);
+      arenas_return(slot, 0);
   }
   if (slot < 0)
-    arena_pool_tidy();    /* the pool has no timer: domains that end drop idle pages */
+    arenas_tidy();    /* the pool has no timer: domains that end drop idle pages */
 }
 
 void *backend_alloc(tsheap_state *st, tsheap_domain d, size_t size, int zero)
@@ -176,9 +158,9 @@ void backend_thread_exit(void) { series_thread_exit(); }
 
 int backend_lock(void) { return 0; }
 void backend_unlock(int locked) { (void)locked; }
-void backend_fork_prepare(void) { arena_pool_lock(); }
-void backend_fork_parent(void) { arena_pool_unlock(); }
-void backend_fork_child(void) { arena_pool_unlock(); }
+void backend_fork_prepare(void) { arenas_lock(); }
+void backend_fork_parent(void) { arenas_unlock(); }
+void backend_fork_child(void) { arenas_unlock(); }
 
 /* ---- realloc: into the named domain, wherever the block lives ---- */
 

@@ -4,21 +4,21 @@
  * so a program that uses them needs no link to mimalloc, which would make
  * mimalloc its malloc.  Each is a GNU indirect function: the dynamic linker
  * binds the program's call straight to mimalloc's own, so it costs what a
- * direct call to mimalloc costs.  A table of function pointers did the same
- * work through an indirect call, and a batch of 64 B pairs ran ~20% slower
- * than on mimalloc directly.  The resolvers run while the program is being
- * relocated: they may only return an address.
+ * direct call to mimalloc costs, where a table of function pointers would
+ * add an indirect call to every pair (bench/README.md measured it).  The
+ * resolvers run while the program is being relocated: they may only return
+ * an address.
  */
 #include <mimalloc.h>
 
 #include "internal.h"
 #include "series.h"
 
-/* Where the series must do more than mimalloc's own function. */
-#define mi_heap_malloc_aligned series_heap_malloc_aligned
-
-#define EXPORT(ret, name, params)                                                 \
-  __attribute__((used)) static __typeof__(&mi_##name) resolve_##name(void) { return mi_##name; } \
-  __typeof__(mi_##name) tsheap__mi_##name __attribute__((ifunc("resolve_" #name)));
+#define EXPORT_AS(name, target)                                                   \
+  __attribute__((used)) static __typeof__(&target) resolve_##name(void) { return target; } \
+  __typeof__(target) tsheap__mi_##name __attribute__((ifunc("resolve_" #name)));
+#define EXPORT(ret, name, params) EXPORT_AS(name, mi_##name)
 
 TSHEAP__MI_EXPORTS(EXPORT)
+/* Where the series must do more than mimalloc's own function. */
+EXPORT_AS(heap_malloc_aligned, series_heap_malloc_aligned)

@@ -22,21 +22,22 @@
 struct mi_heap_s;
 
 /* mimalloc's functions the header calls, as X(return type, name, params):
- * the library exports each as tsheap__mi_<name>.  A change here is a new
- * ABI: bump FAST_PATH_LAYOUT in codegen/load.lua. */
+ * the library exports each as tsheap__mi_<name>, bound to mimalloc's own,
+ * and tsheap__mi_heap_malloc_aligned, its series' own (exports.c).  A change
+ * here is a new ABI: bump FAST_PATH_LAYOUT in codegen/load.lua. */
 #define TSHEAP__MI_EXPORTS(X)                                                      \
   X(void *, heap_malloc, (struct mi_heap_s *heap, size_t size))                    \
   X(void *, heap_zalloc, (struct mi_heap_s *heap, size_t size))                    \
   X(void *, heap_mallocn, (struct mi_heap_s *heap, size_t count, size_t size))     \
   X(void *, heap_calloc, (struct mi_heap_s *heap, size_t count, size_t size))      \
   X(void *, heap_realloc, (struct mi_heap_s *heap, void *block, size_t size))      \
-  X(void *, heap_malloc_aligned, (struct mi_heap_s *heap, size_t size, size_t alignment)) \
   X(void, free, (void *block))                                                     \
   X(size_t, usable_size, (const void *block))
 
 #define TSHEAP__MI_DECLARE(ret, name, params) \
   __attribute__((visibility("default"))) ret tsheap__mi_##name params;
 TSHEAP__MI_EXPORTS(TSHEAP__MI_DECLARE)
+TSHEAP__MI_DECLARE(void *, heap_malloc_aligned, (struct mi_heap_s *heap, size_t size, size_t alignment))
 #undef TSHEAP__MI_DECLARE
 
 /* A block from the thread's own heap (thread: the thread's value, 0 for

@@ -1,4 +1,4 @@
-/* backend_gil.c - GIL build: small blocks from the arenas (arena.c), larger
+/* backend_gil.c - GIL build: small blocks from the regions (small.c), larger
  * or over-aligned ones from mimalloc with a header that links them to their
  * domain, so that visit, release and discard work per state and domain.
  * Every function here runs with the GIL held.
@@ -42,7 +42,7 @@ static __attribute__((noinline)) void *large_alloc(backend_domain *bd, size_t si
   large_block *b;
   if (size > SIZE_MAX - sizeof *b)
     return NULL;
-  if (alignment <= TSHEAP_ARENA_ALIGN)
+  if (alignment <= TSHEAP_SMALL_ALIGN)
     b = zero ? mi_zalloc(sizeof *b + size) : mi_malloc(sizeof *b + size);
   else
     b = zero ? mi_zalloc_aligned_at(sizeof *b + size, alignment, sizeof *b)
@@ -58,8 +58,8 @@ static inline void *alloc(tsheap_state *st, tsheap_domain d, size_t size, size_t
 {
   backend_domain *bd = &st->domain[d];
   void *p;
-  if (size <= TSHEAP_ARENA_SMALL_MAX && alignment <= TSHEAP_ARENA_ALIGN) {
-    p = arena_malloc(&bd->small, size != 0 ? size : 1);
+  if (size <= TSHEAP_SMALL_MAX && alignment <= TSHEAP_SMALL_ALIGN) {
+    p = small_malloc(&bd->small, size != 0 ? size : 1);
     if (zero && p != NULL)
       memset(p, 0, size);
   } else {
@@ -100,17 +100,17 @@ static __attribute__((noinline)) void *alloc_slow(tsheap_domain d, size_t size, 
   return st == NULL ? NULL : counted(st, d, alloc(st, d, size, alignment, zero));
 }
 
-void arena_out_of_memory(void) { tsheap__fail_ptr(TSHEAP_E_NOMEM); }
+void small_out_of_memory(void) { tsheap__fail_ptr(TSHEAP_E_NOMEM); }
 
 /* Counted before the tail call, so an allocation the OS refuses is counted
  * too: the price of keeping this path free of saved registers. */
 void *tsheap__gil_malloc(tsheap_domain d, size_t size)
 {
   tsheap_state *st = backend_gil_current;
-  if (__builtin_expect(st != NULL && DOMAIN_OPEN(st, d) && size - 1 < TSHEAP_ARENA_SMALL_MAX, 1)) {
+  if (TSHEAP__LIKELY(st != NULL && DOMAIN_OPEN(st, d) && size - 1 < TSHEAP_SMALL_MAX)) {
     if (TSHEAP_DOMAIN_COUNTED(d))
       st->fast.count[d]++;
-    return arena_malloc(&st->domain[d].small, size);
+    return small_malloc(&st->domain[d].small, size);
   }
   return alloc_slow(d, size, 1, 0);
 }
@@ -143,8 +143,8 @@ static __attribute__((noinline)) void large_free(void *p)
 
 void tsheap__gil_free(void *p)
 {
-  if (arena_owns(p))
-    arena_free(p);
+  if (small_owns(p))
+    small_free(p);
   else if (p != NULL)
     large_free(p);
 }
@@ -153,8 +153,8 @@ size_t tsheap__gil_block_size(const void *p)
 {
   if (p == NULL)
     return 0;
-  if (arena_owns(p))
-    return arena_block_size(p);
+  if (small_owns(p))
+    return small_block_size(p);
   return ((const large_block *)p - 1)->size;
 }
 
@@ -193,11 +193,11 @@ int tsheap__gil_gc_due(tsheap_domain d)
 
 /* ---- the backend contract ---- */
 
-/* Domains open in every state: when the last one ends, the free arenas kept
+/* Domains open in every state: when the last one ends, the free regions kept
  * for reuse go back to the OS (a program between bursts of work holds none). */
 static unsigned long open_domains;
-/* When the pools that wait since the last discard came (arena.c, waiting);
- * 0 while none wait.  Left idle IDLE_DROP_MS, they go back to their arenas
+/* When the pools that wait since the last discard came (small.c, waiting);
+ * 0 while none wait.  Left idle IDLE_DROP_MS, they go back to their regions
  * when a domain ends, so that a last discard does not hold its memory for
  * good. */
 static uint64_t waiting_since_ms;
@@ -206,7 +206,7 @@ tsheap_status backend_open(tsheap_state *st, tsheap_domain d, int discardable)
 {
   (void)discardable;   /* every domain of this build can be discarded */
   open_domains++;
-  arena_owner_init(&st->domain[d].small);
+  small_owner_init(&st->domain[d].small);
   st->domain[d].large = NULL;
   return TSHEAP_OK;
 }
@@ -215,7 +215,7 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
 {
   backend_domain *bd = &st->domain[d];
   if (mode == TSHEAP_END_MODE_DISCARD) {
-    arena_owner_discard(&bd->small);
+    small_owner_discard(&bd->small);
     waiting_since_ms = monotonic_ms();
     while (bd->large != NULL) {
       large_block *b = bd->large;
@@ -223,7 +223,7 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
       mi_free(b);
     }
   } else {
-    arena_owner_release(&bd->small);
+    small_owner_release(&bd->small);
     while (bd->large != NULL) {
       large_block *b = bd->large;
       large_unlink(b);
@@ -232,11 +232,11 @@ void backend_end(tsheap_state *st, tsheap_domain d, tsheap_end_mode mode)
   }
   if (mode != TSHEAP_END_MODE_DISCARD && waiting_since_ms != 0 &&
       monotonic_ms() - waiting_since_ms >= IDLE_DROP_MS) {
-    arena_return_waiting();
+    small_return_waiting();
     waiting_since_ms = 0;
   }
   if (--open_domains == 0)
-    arena_trim();
+    small_trim();
 }
 
 void *backend_alloc(tsheap_state *st, tsheap_domain d, size_t size, int zero)
@@ -247,7 +247,7 @@ void *backend_alloc(tsheap_state *st, tsheap_domain d, size_t size, int zero)
 tsheap_status backend_visit(tsheap_state *st, tsheap_domain d, tsheap_visit_fn fn, void *arg)
 {
   backend_domain *bd = &st->domain[d];
-  if (arena_owner_visit(&bd->small, fn, arg) != 0)
+  if (small_owner_visit(&bd->small, fn, arg) != 0)
     return TSHEAP_OK;
   for (large_block *b = bd->large, *next; b != NULL; b = next) {
     next = b->next;

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "arena.h"
+#include "small.h"
 
 /* The same shape as the free-threaded build's counters. */
 typedef struct state_fast {
@@ -17,7 +17,7 @@ typedef struct state_fast {
 struct large_block;
 
 typedef struct backend_domain {
-  arena_owner small;           /* blocks up to TSHEAP_ARENA_SMALL_MAX bytes */
+  small_owner small;           /* blocks up to TSHEAP_SMALL_MAX bytes */
   struct large_block *large;   /* the larger ones, from mimalloc */
 } backend_domain;
 

@@ -81,7 +81,7 @@ void backend_thread_exit(void) {}
 int backend_lock(void) { return tsheap__gil_enter(); }
 void backend_unlock(int locked) { tsheap__gil_leave(locked); }
 
-/* Hold the GIL across fork() so that no other thread is inside the arenas;
+/* Hold the GIL across fork() so that no other thread is inside the regions;
  * the child gets a fresh lock, held again only if the forking thread held it. */
 void backend_fork_prepare(void) { fork_took_it = tsheap__gil_enter(); }
 void backend_fork_parent(void) { tsheap__gil_leave(fork_took_it); }

@@ -42,7 +42,7 @@
  * GIL build: the harness either holds the GIL (tsheap_gil_acquire) around
  * allocation calls, keeps it across several operations, or uses the _nogil
  * entry points, and it is built with -DTSHEAP_CHECKED so that a call made
- * without the GIL aborts.  At the end of each input the arena allocator must
+ * without the GIL aborts.  At the end of each input the small-block allocator must
  * have no pool in use and no orphan block.
  *
  * Set TSHEAP_FUZZ_TRACE=1 to print each operation on stderr.
@@ -64,9 +64,9 @@
 #else
 #define FT 0
 #if defined(__has_include)
-#if __has_include("arena.h")
-#include "arena.h" /* arena_get_totals: the library's sources are compiled in */
-#define HAVE_ARENA_TOTALS 1
+#if __has_include("small.h")
+#include "small.h" /* small_get_totals: the library's sources are compiled in */
+#define HAVE_SMALL_TOTALS 1
 #endif
 #endif
 #endif
@@ -1970,13 +1970,13 @@ static void cleanup(void)
 #if FT && !defined(TSHEAP_FUZZ_NO_AUDIT)
   arena_audit();
 #endif
-#ifdef HAVE_ARENA_TOTALS
-  arena_totals t;
+#ifdef HAVE_SMALL_TOTALS
+  small_totals t;
   tsheap_gil_acquire();
-  arena_get_totals(&t);
+  small_get_totals(&t);
   tsheap_gil_release();
   EXPECT(t.pools_used == 0 && t.orphan_blocks == 0,
-         "GIL build: after every block was freed and every state ended, the arenas hold %zu used pools and %zu "
+         "GIL build: after every block was freed and every state ended, the small-block regions hold %zu used pools and %zu "
          "blocks of released owners", t.pools_used, t.orphan_blocks);
 #endif
 }

@@ -60,7 +60,7 @@ $cc "${cflags[@]}" "${ft_includes[@]}" -DTSHEAP_GIL_DISABLED tests/fuzz/fuzz_api
   -lmimalloc -lpthread -o "$out/fuzz_api_ft" > "$out/build_ft.log" 2>&1 &
 pid_ft=$!
 # the GIL build checked: an allocation call made without the GIL aborts
-$cc "${cflags[@]}" "${gil_includes[@]}" -DTSHEAP_CHECKED tests/fuzz/fuzz_api.c "${common[@]}" "${gil[@]}" \
+$cc "${cflags[@]}" "${gil_includes[@]}" -DTSHEAP_CHECKED -DTSHEAP_SMALL_INSPECT tests/fuzz/fuzz_api.c "${common[@]}" "${gil[@]}" \
   -lmimalloc -lpthread -o "$out/fuzz_api_gil" > "$out/build_gil.log" 2>&1
 rc_gil=$?
 wait $pid_ft

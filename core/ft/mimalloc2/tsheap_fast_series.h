@@ -66,7 +66,7 @@ static inline void *tsheap__mi_pop(struct mi_heap_s *heap, size_t size)
   tsheap__mi_page *const *ts_direct = (tsheap__mi_page *const *)(void *)((char *)heap + tsheap__mi_direct_offset);
   tsheap__mi_page *ts_page = ts_direct[(size + 7) / 8];
   void *ts_block = ts_page->free;
-  if (__builtin_expect(ts_block == NULL, 0))
+  if (TSHEAP__UNLIKELY(ts_block == NULL))
     return NULL;
   __builtin_memcpy(&ts_page->free, ts_block, sizeof ts_block);
   ts_page->used++;
@@ -84,7 +84,7 @@ static inline int tsheap__mi_push(void *block, uintptr_t thread)
   ts_slice = (tsheap__mi_page *)(ts_segment + tsheap__mi_slices_offset) +
              (((uintptr_t)block - ts_segment) >> tsheap__mi_slice_shift);
   ts_page = (tsheap__mi_page *)(void *)((char *)ts_slice - ts_slice->slice_offset);
-  if (__builtin_expect(ts_page->flags != 0 || ts_page->used <= 1, 0))
+  if (TSHEAP__UNLIKELY(ts_page->flags != 0 || ts_page->used <= 1))
     return 0;   /* the page leaves the full queue, or is retired: mi_free's work */
   __builtin_memcpy(block, &ts_page->local_free, sizeof block);
   ts_page->local_free = block;

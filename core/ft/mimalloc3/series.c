@@ -13,6 +13,7 @@
  */
 #include <stdlib.h>
 
+#include "heap_live.h"
 #include "series.h"
 
 /* Not committed: 3.0 commits an arena's pages as they are used, and
@@ -61,37 +62,17 @@ int series_arena_drop(void *start, size_t size)
  * collects all the thread's kept heaps, which frees their emptied pages
  * and deletes the empty ones: a cost in their pages, as 2.0.9's collect of
  * the backing heap at every release.  Looking at a few at a time instead
- * let emptied pages pile up (the soak test's resident memory doubled in
- * 10 s). */
+ * lets emptied pages pile up (test_soak's resident bound catches it). */
 
 static __thread struct {
   mi_heap_t **heap;
   size_t n, cap;
 } kept;
 
-static bool area_in_use(const mi_heap_t *heap, const mi_heap_area_t *area, void *block, size_t size, void *arg)
-{
-  (void)heap;
-  (void)block;
-  (void)size;
-  if (area->used != 0)
-    *(bool *)arg = true;
-  return area->used == 0;
-}
-
-/* Takes in the frees other threads left, and tells whether a block is left. */
-static bool still_in_use(mi_heap_t *heap)
-{
-  bool used = false;
-  mi_heap_collect(heap, false);
-  mi_heap_visit_blocks(heap, false, area_in_use, &used);
-  return used;
-}
-
 static void sweep(void)
 {
   for (size_t at = 0; at < kept.n;) {
-    if (!still_in_use(kept.heap[at])) {
+    if (!heap_has_live_blocks(kept.heap[at])) {
       mi_heap_delete(kept.heap[at]);
       kept.heap[at] = kept.heap[--kept.n];
     } else {

@@ -1,4 +1,4 @@
-/* arena_pool.c - the pool of exclusive arenas (contract in arena_pool.h).
+/* arenas.c - the pool of exclusive arenas (contract in arenas.h).
  *
  * mimalloc has a fixed table of arenas (64 in 2.0.9, 160 in 3.0) and never
  * unmaps one, so arenas are reused.  An arena keeps its pages when it comes
@@ -9,7 +9,7 @@
  * one arena a call.  Only a free arena is dropped: nothing in it is live.
  */
 #include "internal.h"
-#include "arena_pool.h"
+#include "arenas.h"
 #include "series.h"
 
 /* The most a discardable domain holds.  Four 32 MiB segments: a segment freed
@@ -54,7 +54,7 @@ static int reserve(void)
   return pool_len++;
 }
 
-int arena_pool_borrow(mi_arena_id_t *id, tsheap_status *why)
+int arenas_borrow(mi_arena_id_t *id, tsheap_status *why)
 {
   int slot = -1;
   pthread_mutex_lock(&pool_lock);
@@ -77,7 +77,7 @@ int arena_pool_borrow(mi_arena_id_t *id, tsheap_status *why)
   return slot;
 }
 
-void arena_pool_return(int slot, int clean)
+void arenas_return(int slot, int clean)
 {
   uint64_t now = monotonic_ms();
   pthread_mutex_lock(&pool_lock);
@@ -89,7 +89,7 @@ void arena_pool_return(int slot, int clean)
   pthread_mutex_unlock(&pool_lock);
 }
 
-void arena_pool_tidy(void)
+void arenas_tidy(void)
 {
   if (atomic_load_explicit(&pool_waiting, memory_order_relaxed) == 0)
     return;     /* a count of one moment: a tidy that misses one, the next catches */
@@ -99,5 +99,5 @@ void arena_pool_tidy(void)
   pthread_mutex_unlock(&pool_lock);
 }
 
-void arena_pool_lock(void) { pthread_mutex_lock(&pool_lock); }
-void arena_pool_unlock(void) { pthread_mutex_unlock(&pool_lock); }
+void arenas_lock(void) { pthread_mutex_lock(&pool_lock); }
+void arenas_unlock(void) { pthread_mutex_unlock(&pool_lock); }

@@ -1,4 +1,4 @@
-/* test_arena_pages.c - the pages of a discardable domain after a discard.
+/* test_discard_pages.c - the pages of a discardable domain after a discard.
  * They stay resident for the next domain.  Left idle for IDLE_DROP_MS
  * (100 ms, core/internal.h), they go back to the OS when a domain next
  * ends: in the free-threaded build when the arena's pool is next used or
