@@ -7,7 +7,8 @@
 # targets) and bench/results/*.svg.  BENCH_QUICK=1 runs everything tiny,
 # once, into bench/results/quick/: a smoke test, not a measurement.  Each
 # repetition first waits up to BENCH_QUIET_WAIT seconds (30; 0 when quick)
-# for a quiet machine.
+# for a quiet machine.  BENCH_COMMIT: the commit the report names (default:
+# the tree's; bench/on_debian.sh passes it into a fresh Debian).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -145,7 +146,7 @@ record 1 bash "$here/lua_call.sh" "$build" instr
 seconds=$(($(date +%s) - start))
 cat >"$results/meta.txt" <<EOF
 date	$(date -u '+%Y-%m-%d %H:%M UTC')
-commit	$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (with local changes)')
+commit	${BENCH_COMMIT:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (with local changes)')}
 machine	$(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1), $(uname -r)
 system	$(. /etc/os-release && echo "$PRETTY_NAME"), mimalloc $(dpkg-query -W -f='${Version}' libmimalloc-dev) (tsheap and the mimalloc peers alike)
 load	$load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1, 5, 15 min)
