@@ -94,7 +94,7 @@ static void one_state(unsigned *seed, int leave_open, tsheap_state **left)
   size_t size[SLOTS] = { 0 };
   tsheap_state *st;
   /* a thread that exits with a discardable domain open retires its arena
-   * (README, fact 3): only states that end themselves use one */
+   * (core/ft/mimalloc.md, fact 3): only states that end themselves use one */
   unsigned discard = !leave_open && rnd(seed) % 2 ? TSHEAP_DOMAIN_BIT(TSHEAP_DOMAIN_OBJECT) : 0;
   tsheap_status made = tsheap_state_create(discard, &st);
   CHECK_STATUS(made, TSHEAP_OK);

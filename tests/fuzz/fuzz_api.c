@@ -29,11 +29,11 @@
  * small queue and makes foreign-thread calls (which must get
  * TSHEAP_E_NOT_OWNER); blocks handed to it leave the model at once and are
  * "pending" until the queue drains, so stats and visits taken without draining
- * may report them (README, fact 4: the owner's visit collects what other
+ * may report them (core/ft/mimalloc.md, fact 4: the owner's visit collects what other
  * threads freed).  Short-lived threads create states, allocate, and exit,
  * leaving orphan states and their released blocks behind (fact 2).
  *
- * Free-threaded build specifics (README, fact 3): releasing a discardable
+ * Free-threaded build specifics (core/ft/mimalloc.md, fact 3): releasing a discardable
  * domain that still has live blocks retires its arena for good, and only 48
  * arenas exist per process, so the harness does that at most RETIRE_BUDGET
  * times per process and predicts TSHEAP_E_LIMIT exactly: an unexpected
@@ -89,7 +89,7 @@
 #define NSEEDS 8192
 #define MAX_FILL ((size_t)2 << 20)
 #define PATTERN_LEN (MAX_FILL + NSEEDS + 64)
-#define ARENA_LIMIT 48         /* README fact 3 */
+#define ARENA_LIMIT 48         /* core/ft/mimalloc.md, fact 3 */
 #define RETIRE_BUDGET 12       /* arenas this process may retire on purpose */
 
 /* ------------------------------------------------------------------ */
