@@ -99,7 +99,7 @@ int tsl_fail(lua_State *L, const char *c_name, tsheap_status s)
   if (n > 6 && strcmp(c_name + n - 6, "_nogil") == 0)
     n -= 6;
   lua_pushlstring(L, c_name, n);
-  return luaL_error(L, "tsheap.%s: %s", lua_tostring(L, -1), tsheap_strerror(s));
+  return luaL_error(L, TSL_NAME ".%s: %s", lua_tostring(L, -1), tsheap_strerror(s));
 }
 
 /* ---- plain arguments ---- */

@@ -206,6 +206,51 @@ static lua_State *host_newstate(host *h) { return lua_newstate(host_alloc, h); }
 
 /* ---- one state on one heap ---- */
 
+/* fn(L) in protected mode with ud, a light userdata, as its one argument.
+ * LuaJIT's lua_pushcfunction allocates a closure, so there 5.1's
+ * lua_cpcall, which makes it inside the protection; Lua 5.4 pushes a light
+ * C function, and the two slots are among the LUA_MINSTACK a host has. */
+static int protected_call(lua_State *L, lua_CFunction fn, void *ud)
+{
+#if LUA_VERSION_NUM == 501
+  return lua_cpcall(L, fn, ud);
+#else
+  lua_pushcfunction(L, fn);
+  lua_pushlightuserdata(L, ud);
+  return lua_pcall(L, 1, 0, 0);
+#endif
+}
+
+static int open_libs(lua_State *L)
+{
+  lua_pop(L, 1);
+  luaL_openlibs(L);
+  return 0;
+}
+
+static void host_close(host *h);
+
+/* LuaJIT's lua_newstate crashes when one of its allocations fails part way,
+ * so no state is made under a cap below what a new state takes: measured
+ * once, on a heap of h's state without a cap (0 when that fails: the
+ * capped attempt then reports it). */
+static size_t newstate_bytes(host *h)
+{
+  static atomic_size_t bytes;
+  size_t n = atomic_load(&bytes);
+  if (n == 0 && tsheap_lua_heap_create(h->st, h->domain, 0, &h->heap) == TSHEAP_OK) {
+    lua_State *L = host_newstate(h);
+    if (L != NULL) {
+      n = tsheap_lua_heap_used(h->heap);
+      lua_close(L);
+      atomic_store(&bytes, n);
+    }
+    tsheap_lua_heap_destroy(h->heap);
+    h->heap = NULL;
+  }
+  return n;
+}
+
 /* A thread state of the host's own, without changing the thread's current one. */
 static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
 {
@@ -222,7 +267,7 @@ static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
   if (s != TSHEAP_OK)
     return s;
   tsheap_state_switch(prev);
-  s = tsheap_lua_heap_create(h->st, d, cap, &h->heap);
+  s = cap != 0 && cap < newstate_bytes(h) ? TSHEAP_E_NOMEM : tsheap_lua_heap_create(h->st, d, cap, &h->heap);
   if (s == TSHEAP_OK) {
     h->countdown = YIELD_EVERY;
     h->L = host_newstate(h);
@@ -236,9 +281,15 @@ static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
     h->st = NULL;
     return s;
   }
+  /* Protected: with a small cap the libraries may not fit, and an error
+   * outside a protected call would end the process in Lua's panic. */
   int took = hold_gil(h);
-  luaL_openlibs(h->L);
+  int ok = protected_call(h->L, open_libs, NULL) == 0;
   drop_gil(h, took);
+  if (!ok) {
+    host_close(h);
+    return TSHEAP_E_NOMEM;
+  }
   return TSHEAP_OK;
 }
 
@@ -268,27 +319,59 @@ static void host_close(host *h)
 }
 
 /* Run code with args in the host's state; results or an error message. */
+typedef struct run_call {
+  const char *code;
+  size_t len;
+  const values *args;
+  values *results;
+  char *err;
+  size_t errlen;
+  int taken;          /* the results were copied out */
+} run_call;
+
+/* Everything that may allocate in the state, inside the protection: a
+ * memory error anywhere is then the chunk's error, never Lua's panic. */
+static int run_protected(lua_State *L)
+{
+  run_call *c = lua_touserdata(L, 1);
+  lua_pop(L, 1);
+  int base = lua_gettop(L);
+  if (luaL_loadbuffer(L, c->code, c->len, "=luastate") != 0)
+    return lua_error(L);
+  luaL_checkstack(L, c->args->n, "too many arguments");
+  push_values(L, c->args);
+  lua_call(L, c->args->n, LUA_MULTRET);
+  c->taken = take_values(L, base + 1, lua_gettop(L), c->results, c->err, c->errlen);
+  return 0;
+}
+
+/* The error object on top of L as a message, without converting it in the
+ * state (a number's conversion would allocate there). */
+static void error_message(lua_State *L, char *err, size_t errlen)
+{
+  if (lua_type(L, -1) == LUA_TSTRING)
+    snprintf(err, errlen, "%s", lua_tostring(L, -1));
+  else if (lua_type(L, -1) == LUA_TNUMBER)
+    snprintf(err, errlen, "%.14g", (double)lua_tonumber(L, -1));
+  else
+    snprintf(err, errlen, "error object is a %s value", luaL_typename(L, -1));
+}
+
+/* Run code with args in the host's state; results or an error message. */
 static int host_run(host *h, const char *code, size_t len, const values *args, values *results, char *err,
                     size_t errlen)
 {
   lua_State *L = h->L;
   results->n = 0;
+  run_call c = { code, len, args, results, err, errlen, 0 };
   int took = hold_gil(h);
   int base = lua_gettop(L);
-  int ok = luaL_loadbuffer(L, code, len, "=luastate") == 0;
-  if (ok) {
-    push_values(L, args);
-    ok = lua_pcall(L, args->n, LUA_MULTRET, 0) == 0;
-  }
-  if (ok) {
-    ok = take_values(L, base + 1, lua_gettop(L), results, err, errlen);
-  } else {
-    const char *msg = lua_tostring(L, -1);
-    snprintf(err, errlen, "%s", msg != NULL ? msg : "error object is not a string");
-  }
+  int ok = protected_call(L, run_protected, &c) == 0;
+  if (!ok)
+    error_message(L, err, errlen);
   lua_settop(L, base);
   drop_gil(h, took);
-  return ok;
+  return ok && c.taken;
 }
 
 static void push_host_stats(lua_State *L, const host *h)
@@ -309,9 +392,9 @@ static host *check_open_host(lua_State *L)
 {
   host *h = luaL_checkudata(L, 1, LUASTATE_MT);
   if (h->L == NULL)
-    luaL_error(L, "tsheap.luastate: the Lua state is closed");
+    luaL_error(L, TSL_NAME ".luastate: the Lua state is closed");
   if (!tsheap_state_owned(h->st))
-    luaL_error(L, "tsheap.luastate: used from a thread other than its own");
+    luaL_error(L, TSL_NAME ".luastate: used from a thread other than its own");
   return h;
 }
 
@@ -358,13 +441,17 @@ static int luastate_run(lua_State *L)
   char err[512];
   if (!take_values(L, 3, lua_gettop(L), &args, err, sizeof err)) {
     free_values(&args);
-    return luaL_error(L, "tsheap.luastate:run: argument %s", err);
+    return luaL_error(L, TSL_NAME ".luastate:run: argument %s", err);
   }
   int ok = host_run(h, code, len, &args, &results, err, sizeof err);
   free_values(&args);
   if (!ok) {
     free_values(&results);
-    return luaL_error(L, "tsheap.luastate:run: %s", err);
+    return luaL_error(L, TSL_NAME ".luastate:run: %s", err);
+  }
+  if (!lua_checkstack(L, results.n)) {
+    free_values(&results);
+    return luaL_error(L, TSL_NAME ".luastate:run: no stack room for %d results", results.n);
   }
   push_values(L, &results);
   int n = results.n;
@@ -382,7 +469,7 @@ static int luastate_close(lua_State *L)
 {
   host *h = luaL_checkudata(L, 1, LUASTATE_MT);
   if (h->st != NULL && !tsheap_state_owned(h->st))
-    return luaL_error(L, "tsheap.luastate: used from a thread other than its own");
+    return luaL_error(L, TSL_NAME ".luastate: used from a thread other than its own");
   host_close(h);
   return 0;
 }
@@ -459,7 +546,7 @@ static int run_threads(lua_State *L)
   }
   job *jobs = calloc((size_t)n, sizeof *jobs);
   if (jobs == NULL)
-    return luaL_error(L, "tsheap.run_threads: out of memory");
+    return luaL_error(L, TSL_NAME ".run_threads: out of memory");
   char err[512] = "";
   int good = 1;
   for (lua_Integer i = 0; i < n && good; i++) {
@@ -525,7 +612,7 @@ static int run_threads(lua_State *L)
   }
   free(jobs);
   if (!good)
-    return luaL_error(L, "tsheap.run_threads: argument %s", err);
+    return luaL_error(L, TSL_NAME ".run_threads: argument %s", err);
   return 1;
 }
 

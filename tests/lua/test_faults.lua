@@ -4,7 +4,8 @@
 --   mmap:1:always  mimalloc and the arenas get no memory at all
 local T = require "check"
 local check, raises = T.check, T.raises
-local t = require(arg[1] or "tsheap")
+local name = arg[1] or "tsheap"
+local t = require(name)
 local fault = os.getenv("TSHEAP_FAULT") or ""
 
 if fault == "thread:2" then
@@ -19,8 +20,8 @@ elseif fault == "mmap:1:always" then
   if t.build == "gil" then
     -- a GIL-build state takes memory only when it first allocates
     local st = t.state_create()
-    raises("tsheap.malloc: out of memory", t.malloc, "raw", 100)
-    raises("tsheap.malloc: out of memory", t.malloc, "object", 1e6)
+    raises(name .. ".malloc: out of memory", t.malloc, "raw", 100)
+    raises(name .. ".malloc: out of memory", t.malloc, "object", 1e6)
     t.state_end(st)
   else
     raises("out of memory", t.state_create)

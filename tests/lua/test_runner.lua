@@ -33,6 +33,46 @@ check(capped:stats().used <= 512 * 1024, "never over the cap")
 capped:run("collectgarbage()")
 check(capped:run("local s = 0 for i = 1, 100 do s = s + i end return s") == 5050, "usable after running out")
 capped:close()
+
+-- every cap from 0 to 64 KiB: a working state or a clean error, never
+-- Lua's panic (the libraries are opened in a protected call) nor a LuaJIT
+-- crash inside lua_newstate (a cap below a new state's size is refused)
+do
+  local works, refused, bad = 0, 0, {}
+  for cap = 0, 65536, 64 do
+    local ok, s = pcall(t.luastate, { cap = cap })
+    if ok then
+      local ran, r = pcall(s.run, s, "return 6 * 7")
+      if ran and r == 42 then
+        works = works + 1
+      elseif ran or type(r) ~= "string" or not r:find("not enough memory", 1, true) then
+        bad[#bad + 1] = cap .. ": run gave " .. tostring(r)
+      end
+      s:close()
+    elseif type(s) == "string" and s:find(name .. ".luastate: out of memory", 1, true) then
+      refused = refused + 1
+    else
+      bad[#bad + 1] = cap .. ": " .. type(s) .. " " .. tostring(s)
+    end
+  end
+  check(#bad == 0, "caps 0 to 64 KiB, " .. #bad .. " wrong, the first: " .. table.concat(bad, "; ", 1, math.min(#bad, 3)))
+  check(works > 0 and refused > 0, "some caps refused, the rest work: " .. works .. " and " .. refused)
+  -- and the GIL was let go after each of those errors
+  check(t.run_threads(1, "return 7")[1].results[1] == 7, "threads run after the refusals")
+end
+-- error objects that are not strings come back as messages
+do
+  local ls2 = t.luastate()
+  local ok, err = pcall(ls2.run, ls2, "error(42)")   -- 5.1 adds the position
+  check(not ok and err:find(name .. ".luastate:run: ", 1, true) and err:match(" 42$"), "a number as the error: " .. tostring(err))
+  raises("error object is a table value", ls2.run, ls2, "error({})")
+  -- 64 values each way: more than a C function's stack holds unasked
+  local many_args = {}
+  for i = 1, 64 do many_args[i] = i end
+  local back = { ls2:run("return ...", (table.unpack or unpack)(many_args)) }
+  check(#back == 64 and back[64] == 64, "64 values cross both ways")
+  ls2:close()
+end
 raises("unknown domain 'swap'", t.luastate, { domain = "swap" })
 raises("size must not be negative", t.luastate, { cap = -1 })
 raises("table expected", t.luastate, 5)
