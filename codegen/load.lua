@@ -114,6 +114,15 @@ local KEYS = {
   ret    = { [1] = true, kind = true, nullable = false },
 }
 
+-- A boolean field: absent is false; anything but true or false is an error
+-- (a "yes" or a 0 would otherwise be taken as false, or as true, in silence).
+local function flag(file, line, v, what)
+  if v ~= nil and type(v) ~= "boolean" then
+    fail(file, line, "%s must be true or false, not %s", what, type(v) == "string" and "'" .. v .. "'" or show(v))
+  end
+  return v == true
+end
+
 local function check_keys(file, line, what, t)
   if type(t) ~= "table" then fail(file, line, "%s expects a table", what) end
   local allowed = KEYS[what]
@@ -250,7 +259,7 @@ function M.load(file)
       check_keys(file, d.line, "domain", d.t)
       claim(d.line, "domain", d.t.name)
       local doc = doc_text(file, d.line, "domain '" .. d.t.name .. "'", d.t.doc)
-      m.domains[#m.domains + 1] = { name = d.t.name, doc = doc, counted = d.t.counted == true,
+      m.domains[#m.domains + 1] = { name = d.t.name, doc = doc, counted = flag(file, d.line, d.t.counted, "domain '" .. d.t.name .. "': counted"),
                                     index = #m.domains, line = d.line }
     elseif d.what == "error" then
       check_keys(file, d.line, "error", d.t)
@@ -391,7 +400,7 @@ function M.load(file)
       fail(file, line, "function '%s' has unknown return kind '%s'", f.name, show(r.returns.kind))
     end
     check_ctype(line, r.returns[1], "return of '" .. f.name .. "'", nil, true)
-    f.ret = { ctype = r.returns[1], kind = r.returns.kind, nullable = r.returns.nullable == true }
+    f.ret = { ctype = r.returns[1], kind = r.returns.kind, nullable = flag(file, line, r.returns.nullable, "function '" .. f.name .. "': returns.nullable") }
     if f.ret.kind == "status" and f.ret.ctype ~= m.P .. "status" then
       fail(file, line, "function '%s' returns a status but its C type is '%s'", f.name, f.ret.ctype)
     end
@@ -419,7 +428,7 @@ function M.load(file)
       f.params[#f.params + 1] = {
         ctype = p[1], name = p[2], dir = dir, ownership = own,
         doc = doc_text(file, line, "parameter '" .. p[2] .. "' of '" .. f.name .. "'", p.doc),
-        nullable = p.nullable == true, pointer = ptr,
+        nullable = flag(file, line, p.nullable, "parameter '" .. p[2] .. "' of '" .. f.name .. "': nullable"), pointer = ptr,
         is_state = ptr and base == m.P .. "state" and select(2, p[1]:gsub("%*", "")) == 1,
         is_domain = not ptr and base == m.P .. "domain",
         enum = (not ptr and type(t) == "table" and t.kind == "enum") and t or nil,
@@ -432,11 +441,8 @@ function M.load(file)
     if f.gil ~= "none" and f.gil ~= "held" and f.gil ~= "take" then
       fail(file, line, "function '%s': gil must be \"none\", \"held\" or \"take\"", f.name)
     end
-    f.abi = r.abi == true
-    if r.swig ~= nil and type(r.swig) ~= "boolean" then
-      fail(file, line, "function '%s': swig must be true or false", f.name)
-    end
-    f.swig = r.swig ~= false
+    f.abi = flag(file, line, r.abi, "function '" .. f.name .. "': abi")
+    f.swig = r.swig == nil or flag(file, line, r.swig, "function '" .. f.name .. "': swig")
     -- builds and what implements the function in each
     local claimed = list(file, line, r.builds or BUILDS, "function '" .. f.name .. "': builds", "string")
     f.builds = {}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A spec that fails writes nothing: an empty out dir stays empty, and an
 # existing generated tree stays byte-for-byte (and mtime-for-mtime) the same,
-# with no .tmp files left behind.  Each bad spec is the build's spec with one
+# with no .tmp files left behind; nor does a run that cannot write one of
+# its outputs.  Each bad spec is the build's spec with one
 # fault appended, so that every declaration before it is valid.
 . "$(dirname "$0")/lib.sh"
 
@@ -45,6 +46,25 @@ for spec in "${specs[@]}"; do
     [ -z "$touched" ] || check "$name ($mode): rewrote $touched in the existing tree"
   done
 done
+# A valid spec whose outputs cannot all be written changes none of them:
+# a comment changes the spec's hash, so every output would be rewritten,
+# and the last one's place for its .tmp file is taken by a directory.
+changed=$SCRATCH/changed.spec.lua
+cp "$TSHEAP_SPEC" "$changed"
+echo '-- a comment: every banner changes' >> "$changed"
+blocked=$(gen --print outputs "$changed" | tail -1)
+mkdir "$tree/$blocked.tmp"
+run "$SCRATCH/stdout" "$SCRATCH/stderr" gen --out "$tree" "$changed"
+[ "$rc" = 1 ] || check "an output that cannot be written: exits $rc, not 1"
+grep -q "no output changed" "$SCRATCH/stderr" || { show "$SCRATCH/stderr" stderr; check "the error does not say that no output changed"; }
+rmdir "$tree/$blocked.tmp"
+if ! diff -r "$SCRATCH/snapshot" "$tree" > "$SCRATCH/diff"; then
+  show "$SCRATCH/diff" "diff -r snapshot tree" 20
+  check "an output that cannot be written: the others changed anyway"
+fi
+gen --out "$tree" "$changed" || fail "the same spec once the place is free exits $?"
+diff -r "$SCRATCH/snapshot" "$tree" > /dev/null && check "once the place is free, nothing was written"
+
 leftover=$(find "$SCRATCH" -name '*.tmp')
 [ -z "$leftover" ] || check ".tmp files left behind: $leftover"
 

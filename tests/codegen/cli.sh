@@ -44,13 +44,14 @@ expect 0 '^[A-Za-z_][A-Za-z0-9_]*$' "" --print guard "$TSHEAP_SPEC"
 [ -z "${TSHEAP_GUARD:-}" ] || [ "$(cat "$SCRATCH/stdout")" = "$TSHEAP_GUARD" ] ||
   check "--print guard is not the build's TSHEAP_GUARD ($TSHEAP_GUARD)"
 expect 0 '^[0-9]+\.[0-9]+\.[0-9]+$' "" --print version "$TSHEAP_SPEC"
+expect 0 '^[a-z][a-z0-9_]*_$' "" --print prefix "$TSHEAP_SPEC"
 expect 0 '^0x[0-9a-f]{8}$' "" --print abi "$TSHEAP_SPEC"
 abi=$(cat "$SCRATCH/stdout")
 gen --out "$SCRATCH/gen" "$TSHEAP_SPEC"
 U=$(echo "$name" | tr a-z A-Z)
 grep -q "^#define ${U}_SPEC_ABI ${abi}u\$" "$SCRATCH/gen/include/$name/$name.h" ||
   check "--print abi ($abi) is not the header's ${U}_SPEC_ABI"
-expect 2 "" "takes guard, abi, version, name or outputs" --print colour "$TSHEAP_SPEC"
+expect 2 "" "takes guard, abi, version, name, prefix or outputs" --print colour "$TSHEAP_SPEC"
 
 # Usage errors: exit 2 with the usage on stderr.
 expect 2 "" "unknown option --frobnicate" --frobnicate "$TSHEAP_SPEC"
