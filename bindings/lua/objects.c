@@ -87,6 +87,8 @@ static __thread struct {
   int visiting_domain;
 } ctx;
 
+int tsl_visiting(void) { return ctx.visiting != NULL; }
+
 /* ---- errors ---- */
 
 int tsl_fail(lua_State *L, const char *c_name, tsheap_status s)

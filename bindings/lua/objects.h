@@ -31,6 +31,8 @@ typedef struct tsl_block {
 
 /* Raise "tsheap.<name>: <message>"; c_name is the C function's name. */
 int tsl_fail(lua_State *L, const char *c_name, tsheap_status s);
+/* 1 while a visit's callback runs on this thread. */
+int tsl_visiting(void);
 
 size_t tsl_check_size(lua_State *L, int idx);
 unsigned long long tsl_check_count(lua_State *L, int idx);

@@ -544,6 +544,14 @@ static int run_threads(lua_State *L)
     cap = opt_cap(L, 3);
     first_arg = 4;
   }
+#ifndef TSHEAP_FREE_THREADED
+  /* The threads need the GIL to run.  A caller that holds it lets it go
+   * while it waits for them, except a visit's callback: the visit holds it
+   * for its whole walk. */
+  if (tsl_visiting())
+    return luaL_error(L, TSL_NAME ".run_threads: not from a visit callback, which holds the GIL until the visit ends");
+  int let_go = tsheap_gil_held();
+#endif
   job *jobs = calloc((size_t)n, sizeof *jobs);
   if (jobs == NULL)
     return luaL_error(L, TSL_NAME ".run_threads: out of memory");
@@ -571,8 +579,16 @@ static int run_threads(lua_State *L)
     if (rc != 0)
       snprintf(jobs[i].err, sizeof jobs[i].err, "cannot start thread: %s", strerror(rc));
   }
+#ifndef TSHEAP_FREE_THREADED
+  if (let_go)
+    tsheap_gil_release();
+#endif
   for (lua_Integer i = 0; i < n; i++)
     if (jobs[i].started) pthread_join(jobs[i].thread, NULL);
+#ifndef TSHEAP_FREE_THREADED
+  if (let_go)
+    tsheap_gil_acquire();
+#endif
   double seconds = now() - start;
   if (good) {
     lua_createtable(L, (int)n, 1);

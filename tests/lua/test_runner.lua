@@ -127,4 +127,28 @@ raises("from 1 to 1024 threads", t.run_threads, 5000, "return 1")
 raises("is a table", t.run_threads, 1, "return 1", {}, {})
 raises("number expected", t.run_threads, "two", "return 1")
 check(t.run_threads(1, "return select('#', ...)", "a", "b")[1].results[1] == 4, "index, count, then the arguments")
+
+-- run_threads from where the GIL build's GIL is held: the caller lets it go
+-- while it waits (a luastate's run, a thread of run_threads), or, in a
+-- visit's callback, which keeps it for the walk, an error at once
+local nested = "return #require('" .. name .. "').run_threads(2, 'return 1')"
+local host = t.luastate{ cap = 8e6 }
+check(host:run(nested) == 2, "run_threads inside a luastate's run")
+host:close()
+local inner = t.run_threads(2, nested)
+check(inner[1].results[1] == 2 and inner[2].results[1] == 2, "run_threads inside a thread of run_threads: "
+      .. tostring(inner[1].error))
+do
+  local vs = t.state_create({})
+  local vb = vs:malloc("gc", 8)
+  local ran, err = pcall(vs.visit, vs, "gc", function() return t.run_threads(1, "return 1")[1].results[1] == 1 end)
+  if t.build == "gil" then
+    check(not ran and err:find("tsheap.gil.run_threads: not from a visit callback", 1, true), "from a visit: " .. tostring(err))
+  else
+    check(ran, "from a visit, free-threaded: " .. tostring(err))
+  end
+  check(t.run_threads(1, "return 3")[1].results[1] == 3, "and the GIL was let go after it")
+  vb:free()
+  vs:close()
+end
 T.done()
