@@ -142,15 +142,26 @@ unsigned long long tsl_check_count(lua_State *L, int idx)
   return (unsigned long long)tsl_check_size(L, idx);
 }
 
+/* The index of the name that is exactly s[0..len), or -1: luaL_checkoption
+ * and strcmp would stop at a NUL and take "raw\0x" for "raw". */
+static int exact_option(const char *s, size_t len, const char *const *names, int n)
+{
+  for (int i = 0; i < n; i++)
+    if (strlen(names[i]) == len && memcmp(s, names[i], len) == 0)
+      return i;
+  return -1;
+}
+
 tsheap_domain tsl_check_domain(lua_State *L, int idx)
 {
   int d = -1;
   if (lua_type(L, idx) == LUA_TSTRING) {
-    const char *name = lua_tostring(L, idx);
-    for (int i = 0; d < 0 && i < TSHEAP_DOMAIN_COUNT; i++)
-      if (strcmp(name, domain_names[i]) == 0) d = i;
+    size_t len;
+    const char *name = lua_tolstring(L, idx, &len);
+    d = exact_option(name, len, domain_names, TSHEAP_DOMAIN_COUNT);
     if (d < 0)
-      luaL_error(L, "bad argument #%d: unknown domain '%s'", idx, name);
+      luaL_error(L, "bad argument #%d: unknown domain '%s'%s", idx, name,
+                 strlen(name) != len ? " (the name holds a NUL byte)" : "");
   } else if (lua_type(L, idx) == LUA_TNUMBER) {
     lua_Number n = lua_tonumber(L, idx);
     if (n != floor(n) || n < 0 || n >= TSHEAP_DOMAIN_COUNT)
@@ -182,8 +193,13 @@ unsigned tsl_check_domain_mask(lua_State *L, int idx)
 
 tsheap_end_mode tsl_check_end_mode(lua_State *L, int idx)
 {
-  static const char *const modes[] = { "release", "discard", NULL };
-  ctx.mode = luaL_checkoption(L, idx, NULL, modes) == 0 ? TSHEAP_END_MODE_RELEASE : TSHEAP_END_MODE_DISCARD;
+  static const char *const modes[] = { "release", "discard" };
+  size_t len;
+  const char *name = luaL_checklstring(L, idx, &len);
+  int m = exact_option(name, len, modes, 2);
+  if (m < 0)
+    luaL_error(L, "bad argument #%d: end mode must be \"release\" or \"discard\"", idx);
+  ctx.mode = m == 0 ? TSHEAP_END_MODE_RELEASE : TSHEAP_END_MODE_DISCARD;
   return ctx.mode;
 }
 

@@ -11,6 +11,7 @@
  * "the GIL around a running state").
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -398,6 +399,20 @@ static host *check_open_host(lua_State *L)
   return h;
 }
 
+/* The options a luastate and run_threads take: any other key is an error,
+ * not a typo ignored. */
+static void check_options(lua_State *L, int opts, const char *fname)
+{
+  lua_pushnil(L);
+  while (lua_next(L, opts) != 0) {
+    lua_pop(L, 1);
+    const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    if (key == NULL || (strcmp(key, "cap") != 0 && strcmp(key, "domain") != 0))
+      luaL_error(L, "%s: unknown option %s%s%s (it takes cap and domain)", fname, key ? "'" : "a ",
+                 key ? key : luaL_typename(L, -1), key ? "'" : " key");
+  }
+}
+
 static int opt_domain(lua_State *L, int opts, tsheap_domain *d)
 {
   lua_getfield(L, opts, "domain");
@@ -420,6 +435,7 @@ static int luastate_new(lua_State *L)
   if (lua_isnoneornil(L, 1))
     lua_newtable(L);
   luaL_checktype(L, 1, LUA_TTABLE);
+  check_options(L, 1, TSL_NAME ".luastate");
   opt_domain(L, 1, &d);
   size_t cap = opt_cap(L, 1);
   host *h = lua_newuserdata(L, sizeof *h);
@@ -531,6 +547,9 @@ static void *run_job(void *arg)
 
 static int run_threads(lua_State *L)
 {
+  /* whole numbers only: LuaJIT's luaL_checkinteger would take 1.5 as 1 */
+  if (lua_type(L, 1) == LUA_TNUMBER && lua_tonumber(L, 1) != floor(lua_tonumber(L, 1)))
+    return luaL_error(L, TSL_NAME ".run_threads: bad argument #1: the thread count must be a whole number");
   lua_Integer n = luaL_checkinteger(L, 1);
   size_t len;
   const char *code = luaL_checklstring(L, 2, &len);
@@ -538,8 +557,9 @@ static int run_threads(lua_State *L)
   size_t cap = 0;
   int first_arg = 3;
   if (n < 1 || n > 1024)
-    return luaL_error(L, "bad argument #1: from 1 to 1024 threads");
+    return luaL_error(L, TSL_NAME ".run_threads: bad argument #1: from 1 to 1024 threads");
   if (lua_istable(L, 3)) {     /* options: {domain = ..., cap = ...} */
+    check_options(L, 3, TSL_NAME ".run_threads");
     opt_domain(L, 3, &d);
     cap = opt_cap(L, 3);
     first_arg = 4;

@@ -27,6 +27,7 @@ check(other.build ~= t.build, "the other build loads beside this one")
 -- no current state yet
 check(t.state_current() == nil, "no current state")
 raises(name .. ".malloc: the calling thread has no current thread state", t.malloc, "raw", 8)
+raises("unknown domain 'raw' (the name holds a NUL byte)", t.malloc, "raw\0", 8)
 
 -- states
 local st = t.state_create({ "object" })
@@ -148,6 +149,7 @@ local live = st:malloc("raw", 32)
 live:write(0, "still here")
 raises("not created discardable", st.end_domain, st, "raw", "discard")
 raises("bad argument #3", st.end_domain, st, "object", "evaporate")
+raises("end mode must be \"release\" or \"discard\"", st.end_domain, st, "object", "discard\0")
 st:end_domain("object", "discard")
 check(not gone:valid(), "a discarded block is not valid")
 raises("the block's domain was discarded", gone.read, gone)

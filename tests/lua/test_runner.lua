@@ -122,6 +122,11 @@ for i = 1, 3 do
   check(capped_threads[i].error and capped_threads[i].error:find("not enough memory", 1, true), "capped thread " .. i)
   check(capped_threads[i].stats.used_after_close == 0, "capped thread " .. i .. " left nothing")
 end
+raises(name .. ".run_threads: bad argument #1: the thread count must be a whole number", t.run_threads, 1.5, "return 1")
+raises(name .. ".run_threads: unknown option 'domian'", t.run_threads, 1, "return 1", { domian = "raw" })
+raises(name .. ".luastate: unknown option 'colour'", t.luastate, { cap = 1e6, colour = 1 })
+raises(name .. ".luastate: unknown option a number key", t.luastate, { 1 })
+raises("unknown domain 'raw' (the name holds a NUL byte)", t.luastate, { domain = "raw\0x" })
 raises("from 1 to 1024 threads", t.run_threads, 0, "return 1")
 raises("from 1 to 1024 threads", t.run_threads, 5000, "return 1")
 raises("is a table", t.run_threads, 1, "return 1", {}, {})
