@@ -85,6 +85,7 @@ static __thread struct {
   tsheap_end_mode mode;
   tsheap_state *visiting;       /* a visit in progress on this thread */
   int visiting_domain;
+  int visit_failed;             /* a visitor raised an error, maybe nil, kept in VISIT_ERROR */
 } ctx;
 
 int tsl_visiting(void) { return ctx.visiting != NULL; }
@@ -317,15 +318,24 @@ tsl_block *tsl_check_block(lua_State *L, int idx)
     luaL_error(L, "bad argument #%d: the block was freed", idx);
   if (!block_usable(b))
     luaL_error(L, "bad argument #%d: the block's domain was discarded", idx);
+  return b;
+}
+
+/* A block to free or move: not one of the domain a visit is walking.
+ * Reading, writing or asking about it there is fine. */
+tsl_block *tsl_check_block_to_free(lua_State *L, int idx)
+{
+  tsl_block *b = tsl_check_block(L, idx);
   if (ctx.visiting != NULL && b->owner != NULL && b->owner->st == ctx.visiting &&
       b->domain == ctx.visiting_domain)
-    luaL_error(L, "the %s domain is being visited: no allocation or free there", domain_names[b->domain]);
+    luaL_error(L, "the %s domain is being visited: no allocation or free there (reading and writing "
+               "its blocks is allowed)", domain_names[b->domain]);
   return b;
 }
 
 tsl_block *tsl_check_block_here(lua_State *L, int idx)
 {
-  tsl_block *b = tsl_check_block(L, idx);
+  tsl_block *b = tsl_check_block_to_free(L, idx);
   if (b->owner != NULL && b->owner->st != tsheap_state_current())
     luaL_error(L, "bad argument #%d: the block belongs to another thread state", idx);
   return b;
@@ -426,7 +436,7 @@ static size_t block_bytes(tsl_block *b)
 
 static int block_free(lua_State *L)
 {
-  tsl_block *b = tsl_check_block(L, 1);
+  tsl_block *b = tsl_check_block_to_free(L, 1);
   tsheap_free_nogil(b->ptr);
   b->ptr = NULL;
   return 0;
@@ -553,6 +563,7 @@ void *tsl_visit_arg(lua_State *L, int fn_idx)
   v->domain = ctx.domain;
   lua_pushnil(L);
   lua_setfield(L, LUA_REGISTRYINDEX, VISIT_ERROR);
+  ctx.visit_failed = 0;
   return v;
 }
 
@@ -573,6 +584,7 @@ int tsl_visit_block(void *block, size_t size, void *arg)
   ctx.visiting_domain = outer_domain;
   if (rc != 0) {
     lua_setfield(L, LUA_REGISTRYINDEX, VISIT_ERROR);
+    ctx.visit_failed = 1;
     return 1;
   }
   int stop = lua_toboolean(L, -1);
@@ -582,11 +594,10 @@ int tsl_visit_block(void *block, size_t size, void *arg)
 
 void tsl_visit_done(lua_State *L)
 {
-  lua_getfield(L, LUA_REGISTRYINDEX, VISIT_ERROR);
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
+  if (!ctx.visit_failed)
     return;
-  }
+  ctx.visit_failed = 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, VISIT_ERROR);   /* the error, nil too */
   lua_pushnil(L);
   lua_setfield(L, LUA_REGISTRYINDEX, VISIT_ERROR);
   lua_error(L);

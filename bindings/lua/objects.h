@@ -47,6 +47,7 @@ void tsl_state_ended(lua_State *L, int idx);
 void tsl_domain_ended(lua_State *L);   /* after state_end_domain succeeded */
 
 tsl_block *tsl_check_block(lua_State *L, int idx);  /* a block that may be used */
+tsl_block *tsl_check_block_to_free(lua_State *L, int idx);  /* ... and freed or moved */
 tsl_block *tsl_check_block_here(lua_State *L, int idx);  /* ... of the current state */
 void tsl_block_freed(lua_State *L, int idx);
 

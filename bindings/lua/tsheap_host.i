@@ -43,7 +43,7 @@
   tsl_push_result_block(L, $1); SWIG_arg++;"
 %typemap(in, numinputs=0) void **OUTPUT (void *made = NULL) "$1 = &made;"
 %typemap(argout) void **OUTPUT "tsl_push_named_block(L, *$1); SWIG_arg++;"
-%typemap(in) void *TRANSFER "$1 = lua_isnoneornil(L, $input) ? NULL : tsl_check_block(L, $input)->ptr;"
+%typemap(in) void *TRANSFER "$1 = lua_isnoneornil(L, $input) ? NULL : tsl_check_block_to_free(L, $input)->ptr;"
 %typemap(argout) void *TRANSFER "if (!lua_isnoneornil(L, $input)) tsl_block_freed(L, $input);"
 /* a block moved into a domain of the current state must belong to that state */
 %typemap(in) void *MOVE "$1 = lua_isnoneornil(L, $input) ? NULL : tsl_check_block_here(L, $input)->ptr;"

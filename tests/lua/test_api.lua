@@ -126,6 +126,22 @@ check(stops == 1, "a visitor returning true stops the visit")
 raises("boom", st.visit, st, "gc", function() error("boom") end)
 raises("being visited", st.visit, st, "gc", function() t.malloc("gc", 1) end)
 raises("being visited", st.visit, st, "gc", function() kept[1]:free() end)
+raises("being visited", st.visit, st, "gc", function() t.free(kept[1]) end)
+do   -- a visitor reads and writes the blocks it is shown, here kept[1]
+  local at = kept[1]:address()
+  kept[1]:write(0, "before")
+  local read
+  st:visit("gc", function(addr)
+    if addr == at then read = kept[1]:read(0, 6); kept[1]:write(0, "after!") end
+  end)
+  check(read == "before" and kept[1]:read(0, 6) == "after!", "a visitor reads and writes a visited block: " .. tostring(read))
+end
+do   -- error(nil) in a visitor is an error too, with nil as its value
+  local ok, err = pcall(st.visit, st, "gc", function() error(nil) end)
+  check(not ok and err == nil, "error(nil) in a visitor propagates: " .. tostring(ok))
+  local ok2 = pcall(st.visit, st, "gc", function() end)
+  check(ok2, "and the next visit is clean")
+end
 raises("bad argument", st.visit, st, "gc", "not a function")
 for i = 1, 10 do kept[i]:free() end
 
