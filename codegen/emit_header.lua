@@ -42,10 +42,14 @@ local function emit_inline(b, m, f)
     local rest = {}
     for i = 2, #f.params do rest[#rest + 1] = f.params[i].name end
     -- locals carry a ts_ prefix so that they never shadow a parameter
+    -- two tests, not one with an assignment inside: clang's
+    -- -Wconditional-uninitialized cannot follow the short circuit
     b.emit("  struct mi_heap_s *ts_heap;")
     if HEAP_OPS[op].fail then b.emit("  void *ts_block;") end
-    b.emit("  if (TSHEAP__UNLIKELY((unsigned)%s >= %sDOMAIN_COUNT || (ts_heap = %s_ft_current.heap[%s]) == NULL))",
-           d, U, P, d)
+    b.emit("  if (TSHEAP__UNLIKELY((unsigned)%s >= %sDOMAIN_COUNT))", d, U)
+    b.emit("    return %s_ft_refused(%s);", P, d)
+    b.emit("  ts_heap = %s_ft_current.heap[%s];", P, d)
+    b.emit("  if (TSHEAP__UNLIKELY(ts_heap == NULL))")
     b.emit("    return %s_ft_refused(%s);", P, d)
     -- malloc takes a small block from the page in place (tsheap_fast.h)
     local call
