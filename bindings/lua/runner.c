@@ -1,8 +1,9 @@
 /* runner.c - Lua states of their own on tsheap heaps.
  *
- * tsheap.luastate{cap = bytes, domain = name} makes a lua_State whose
+ * tsheap.luastate{cap = bytes, domain = name, ...} makes a lua_State whose
  * allocator is tsheap_lua_alloc on a thread state of its own; going over the
  * cap is Lua's "not enough memory" inside it, and closing it ends the heap.
+ * sandbox.c has the options, and what the state may open and load.
  * tsheap.run_threads(n, code, ...) runs a chunk on n OS threads, each in its
  * own lua_State on its own thread's heap, and returns what each returned
  * with its heap's statistics.  Only nil, booleans, numbers and strings cross
@@ -23,6 +24,7 @@
 
 #include "objects.h"
 #include "runner.h"
+#include "sandbox.h"
 
 #define LUASTATE_MT TSL_NAME ".luastate"
 #define MAX_VALUES 64
@@ -121,12 +123,15 @@ typedef struct host {
   tsheap_state *st;
   tsheap_lua_heap *heap;
   lua_State *L;
-  tsheap_domain domain;
+  sandbox_opts opts;      /* its domain, cap, libraries, loading, limit */
   int discardable;
-  size_t cap;
   int concurrent;         /* one of several threads of run_threads */
   int holding;            /* between hold_gil and gil_done: the GIL is held */
+  int beside_others;      /* hold_gil found other states running */
   unsigned countdown;     /* allocations until the next look for GIL waiters */
+  int collector;          /* registry reference of collect(), made at open */
+  int hook_every;         /* instructions between two calls of host_hook */
+  lua_Integer executed;   /* instructions of this run so far, in hook_every steps */
 } host;
 
 /* ---- the GIL around a running state ---- */
@@ -159,8 +164,7 @@ static int hold_gil(host *h)
 {
   int took = !tsheap_gil_held() && tsheap_gil_acquire() == TSHEAP_OK;
   h->holding = 1;
-  if (atomic_fetch_add(&running, 1) > 0 || h->concurrent)
-    lua_sethook(h->L, let_go, LUA_MASKCOUNT, GIL_INTERVAL);
+  h->beside_others = atomic_fetch_add(&running, 1) > 0 || h->concurrent;
   return took;
 }
 
@@ -177,6 +181,40 @@ static void drop_gil(host *h, int took)
 {
   lua_sethook(h->L, NULL, 0, 0);
   gil_done(h, took);
+}
+
+/* ---- the count hook: the instruction limit, and the GIL beside others ---- */
+
+static __thread host *hooked;   /* the host running on this thread */
+
+static void host_hook(lua_State *L, lua_Debug *ar)
+{
+  host *h = hooked;
+  if (h->opts.limit != 0 && (h->executed += h->hook_every) >= h->opts.limit)
+    luaL_error(L, "the run took more than its limit of %d instructions", (int)h->opts.limit);
+#ifndef TSHEAP_FREE_THREADED
+  if (h->beside_others)
+    let_go(L, ar);
+#else
+  (void)ar;
+#endif
+}
+
+/* Sets the hook for a run when the run needs one, at the interval both
+ * uses need; none otherwise (a hook slows every instruction). */
+static void arm_hook(host *h)
+{
+  int every = 0;
+#ifndef TSHEAP_FREE_THREADED
+  if (h->beside_others)
+    every = GIL_INTERVAL;
+#endif
+  if (h->opts.limit != 0 && (every == 0 || h->opts.limit < every))
+    every = (int)(h->opts.limit < 1000000 ? h->opts.limit : 1000000);
+  h->executed = 0;
+  h->hook_every = every;
+  if (every != 0)
+    lua_sethook(h->L, host_hook, LUA_MASKCOUNT, every);
 }
 
 #ifdef TSHEAP_FREE_THREADED
@@ -222,14 +260,27 @@ static int protected_call(lua_State *L, lua_CFunction fn, void *ud)
 #endif
 }
 
-static int open_libs(lua_State *L)
+
+static void host_close(host *h);
+
+static int collect(lua_State *L)
 {
-  lua_pop(L, 1);
-  luaL_openlibs(L);
+  lua_gc(L, LUA_GCCOLLECT, 0);
   return 0;
 }
 
-static void host_close(host *h);
+/* The collector is made at open, so that calling it later allocates
+ * nothing: a state that ran out of memory under LuaJIT, which has no
+ * collection of its own when an allocation fails, could not even make the
+ * closure to collect with. */
+static int make_collector(lua_State *L)
+{
+  host *h = lua_touserdata(L, 1);
+  lua_pop(L, 1);
+  lua_pushcfunction(L, collect);
+  h->collector = luaL_ref(L, LUA_REGISTRYINDEX);
+  return 0;
+}
 
 /* LuaJIT's lua_newstate crashes when one of its allocations fails part way,
  * so no state is made under a cap below what a new state takes: measured
@@ -239,7 +290,7 @@ static size_t newstate_bytes(host *h)
 {
   static atomic_size_t bytes;
   size_t n = atomic_load(&bytes);
-  if (n == 0 && tsheap_lua_heap_create(h->st, h->domain, 0, &h->heap) == TSHEAP_OK) {
+  if (n == 0 && tsheap_lua_heap_create(h->st, h->opts.domain, 0, &h->heap) == TSHEAP_OK) {
     lua_State *L = host_newstate(h);
     if (L != NULL) {
       n = tsheap_lua_heap_used(h->heap);
@@ -253,12 +304,13 @@ static size_t newstate_bytes(host *h)
 }
 
 /* A thread state of the host's own, without changing the thread's current one. */
-static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
+static tsheap_status host_open(host *h, const sandbox_opts *o)
 {
   tsheap_state *prev = tsheap_state_current();
   memset(h, 0, sizeof *h);
-  h->domain = d;
-  h->cap = cap;
+  h->opts = *o;
+  tsheap_domain d = o->domain;
+  size_t cap = o->cap;
   h->discardable = 1;
   tsheap_status s = tsheap_state_create(TSHEAP_DOMAIN_BIT(d), &h->st);
   if (s == TSHEAP_E_LIMIT) {          /* no arena left: end by release instead */
@@ -285,7 +337,7 @@ static tsheap_status host_open(host *h, tsheap_domain d, size_t cap)
   /* Protected: with a small cap the libraries may not fit, and an error
    * outside a protected call would end the process in Lua's panic. */
   int took = hold_gil(h);
-  int ok = protected_call(h->L, open_libs, NULL) == 0;
+  int ok = protected_call(h->L, sandbox_open, &h->opts) == 0 && protected_call(h->L, make_collector, h) == 0;
   drop_gil(h, took);
   if (!ok) {
     host_close(h);
@@ -313,7 +365,7 @@ static void host_close(host *h)
   }
   if (h->st != NULL) {
     if (h->discardable)
-      tsheap_state_end_domain(h->st, h->domain, TSHEAP_END_MODE_DISCARD);
+      tsheap_state_end_domain(h->st, h->opts.domain, TSHEAP_END_MODE_DISCARD);
     tsheap_state_end(h->st);
     h->st = NULL;
   }
@@ -328,6 +380,7 @@ typedef struct run_call {
   char *err;
   size_t errlen;
   int taken;          /* the results were copied out */
+  const char *mode;   /* "t", or "bt" when binary chunks are allowed */
 } run_call;
 
 /* Everything that may allocate in the state, inside the protection: a
@@ -337,7 +390,7 @@ static int run_protected(lua_State *L)
   run_call *c = lua_touserdata(L, 1);
   lua_pop(L, 1);
   int base = lua_gettop(L);
-  if (luaL_loadbuffer(L, c->code, c->len, "=luastate") != 0)
+  if (luaL_loadbufferx(L, c->code, c->len, "=luastate", c->mode) != 0)
     return lua_error(L);
   luaL_checkstack(L, c->args->n, "too many arguments");
   push_values(L, c->args);
@@ -364,14 +417,24 @@ static int host_run(host *h, const char *code, size_t len, const values *args, v
 {
   lua_State *L = h->L;
   results->n = 0;
-  run_call c = { code, len, args, results, err, errlen, 0 };
+  run_call c = { code, len, args, results, err, errlen, 0, sandbox_mode(&h->opts) };
   int took = hold_gil(h);
+  host *outer = hooked;   /* a run inside another's chunk */
+  hooked = h;
+  arm_hook(h);
   int base = lua_gettop(L);
   int ok = protected_call(L, run_protected, &c) == 0;
-  if (!ok)
+  if (!ok) {
+    /* what the failed run left is garbage now: collect it, so that a state
+     * that ran out of memory works again */
     error_message(L, err, errlen);
+    lua_settop(L, base);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->collector);
+    lua_pcall(L, 0, 0, 0);
+  }
   lua_settop(L, base);
   drop_gil(h, took);
+  hooked = outer;
   return ok && c.taken;
 }
 
@@ -379,11 +442,11 @@ static void push_host_stats(lua_State *L, const host *h)
 {
   tsheap_domain_stats s;
   memset(&s, 0, sizeof s);
-  tsheap_state_stats(h->st, h->domain, &s);
+  tsheap_state_stats(h->st, h->opts.domain, &s);
   tsl_push_stats(L, &s);
   lua_pushinteger(L, (lua_Integer)tsheap_lua_heap_used(h->heap));
   lua_setfield(L, -2, "used");
-  lua_pushinteger(L, (lua_Integer)h->cap);
+  lua_pushinteger(L, (lua_Integer)h->opts.cap);
   lua_setfield(L, -2, "cap");
 }
 
@@ -399,50 +462,19 @@ static host *check_open_host(lua_State *L)
   return h;
 }
 
-/* The options a luastate and run_threads take: any other key is an error,
- * not a typo ignored. */
-static void check_options(lua_State *L, int opts, const char *fname)
-{
-  lua_pushnil(L);
-  while (lua_next(L, opts) != 0) {
-    lua_pop(L, 1);
-    const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-    if (key == NULL || (strcmp(key, "cap") != 0 && strcmp(key, "domain") != 0))
-      luaL_error(L, "%s: unknown option %s%s%s (it takes cap and domain)", fname, key ? "'" : "a ",
-                 key ? key : luaL_typename(L, -1), key ? "'" : " key");
-  }
-}
-
-static int opt_domain(lua_State *L, int opts, tsheap_domain *d)
-{
-  lua_getfield(L, opts, "domain");
-  *d = lua_isnil(L, -1) ? TSHEAP_DOMAIN_DEFAULT : tsl_check_domain(L, lua_gettop(L));
-  lua_pop(L, 1);
-  return 0;
-}
-
-static size_t opt_cap(lua_State *L, int opts)
-{
-  lua_getfield(L, opts, "cap");
-  size_t cap = lua_isnil(L, -1) ? 0 : tsl_check_size(L, lua_gettop(L));
-  lua_pop(L, 1);
-  return cap;
-}
-
 static int luastate_new(lua_State *L)
 {
-  tsheap_domain d;
-  if (lua_isnoneornil(L, 1))
-    lua_newtable(L);
-  luaL_checktype(L, 1, LUA_TTABLE);
-  check_options(L, 1, TSL_NAME ".luastate");
-  opt_domain(L, 1, &d);
-  size_t cap = opt_cap(L, 1);
+  sandbox_opts o;
+  sandbox_defaults(&o, 0);
+  if (!lua_isnoneornil(L, 1)) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sandbox_read_options(L, 1, TSL_NAME ".luastate", &o);
+  }
   host *h = lua_newuserdata(L, sizeof *h);
   memset(h, 0, sizeof *h);
   luaL_getmetatable(L, LUASTATE_MT);
   lua_setmetatable(L, -2);
-  tsheap_status s = host_open(h, d, cap);
+  tsheap_status s = host_open(h, &o);
   if (s != TSHEAP_OK)
     return tsl_fail(L, "tsheap_luastate", s);
   return 1;
@@ -509,8 +541,7 @@ typedef struct job {
   values results;
   int ok;
   char err[512];
-  tsheap_domain domain;
-  size_t cap;
+  sandbox_opts opts;
   int concurrent;         /* more than one job */
   tsheap_domain_stats stats;
   size_t used, used_after_close;
@@ -528,7 +559,7 @@ static void *run_job(void *arg)
 {
   job *j = arg;
   host h;
-  tsheap_status s = host_open(&h, j->domain, j->cap);
+  tsheap_status s = host_open(&h, &j->opts);
   if (s != TSHEAP_OK) {
     snprintf(j->err, sizeof j->err, "cannot open a Lua state: %s", tsheap_strerror(s));
     return NULL;
@@ -537,7 +568,7 @@ static void *run_job(void *arg)
   double start = now();
   j->ok = host_run(&h, j->code, j->len, &j->args, &j->results, j->err, sizeof j->err);
   j->seconds = now() - start;
-  tsheap_state_stats(h.st, h.domain, &j->stats);
+  tsheap_state_stats(h.st, h.opts.domain, &j->stats);
   j->used = tsheap_lua_heap_used(h.heap);
   host_close_lua(&h);
   j->used_after_close = tsheap_lua_heap_used(h.heap);
@@ -553,15 +584,13 @@ static int run_threads(lua_State *L)
   lua_Integer n = luaL_checkinteger(L, 1);
   size_t len;
   const char *code = luaL_checklstring(L, 2, &len);
-  tsheap_domain d = TSHEAP_DOMAIN_DEFAULT;
-  size_t cap = 0;
+  sandbox_opts o;
+  sandbox_defaults(&o, 1);
   int first_arg = 3;
   if (n < 1 || n > 1024)
     return luaL_error(L, TSL_NAME ".run_threads: bad argument #1: from 1 to 1024 threads");
   if (lua_istable(L, 3)) {     /* options: {domain = ..., cap = ...} */
-    check_options(L, 3, TSL_NAME ".run_threads");
-    opt_domain(L, 3, &d);
-    cap = opt_cap(L, 3);
+    sandbox_read_options(L, 3, TSL_NAME ".run_threads", &o);
     first_arg = 4;
   }
 #ifndef TSHEAP_FREE_THREADED
@@ -581,8 +610,7 @@ static int run_threads(lua_State *L)
     job *j = &jobs[i];
     j->code = code;
     j->len = len;
-    j->domain = d;
-    j->cap = cap;
+    j->opts = o;
     j->concurrent = n > 1;
     lua_pushinteger(L, i + 1);
     lua_pushinteger(L, n);

@@ -30,6 +30,11 @@ ls:close()   -- closing twice is harmless
 local capped = t.luastate{ cap = 512 * 1024, domain = "raw" }
 raises("not enough memory", capped.run, capped, "local t = {} for i = 1, 1e7 do t[i] = i end")
 check(capped:stats().used <= 512 * 1024, "never over the cap")
+-- what the failed run left is collected at once: LuaJIT, with no collection
+-- of its own when an allocation fails, could run nothing more before
+raises("not enough memory", capped.run, capped, "local t = {} while true do t[#t + 1] = {} end")
+check(capped:stats().used < 256 * 1024, "back down after running out: " .. capped:stats().used)
+check(capped:run("return 6 * 7") == 42, "and it runs again at once")
 capped:run("collectgarbage()")
 check(capped:run("local s = 0 for i = 1, 100 do s = s + i end return s") == 5050, "usable after running out")
 capped:close()
@@ -72,6 +77,44 @@ do
   local back = { ls2:run("return ...", (table.unpack or unpack)(many_args)) }
   check(#back == 64 and back[64] == 64, "64 values cross both ways")
   ls2:close()
+end
+-- the sandbox: a documented library set, text chunks only, a limit if asked
+do
+  local box = t.luastate()
+  local kinds = { box:run([[return type(require), type(io), type(os), type(debug), type(package),
+                                   type(dofile), type(loadfile), type(jit), type(ffi)]]) }
+  for i = 1, 9 do check(kinds[i] == "nil", "not in the sandbox: #" .. i .. " is a " .. tostring(kinds[i])) end
+  check(box:run("return type(string), type(table), type(math), type(coroutine), type(pcall)") == "table",
+        "the safe libraries are there")
+  local dumped = string.dump(function() return 1 end)
+  local broken = dumped:sub(1, 20) .. string.char((dumped:byte(21) + 1) % 256) .. dumped:sub(22)
+  for _, chunk in ipairs({ dumped, broken }) do
+    local ok, err = pcall(box.run, box, chunk)
+    check(not ok and (err:find("binary chunk", 1, true) or err:find("wrong mode", 1, true)), "binary refused: " .. tostring(err))
+  end
+  check(box:run("return load(...)", dumped) == nil, "load inside refuses binary too")
+  check(box:run("return load(..., 'x', 'b')", dumped) == nil, "even when asked for 'b'")
+  check(box:run("return load('return 5')()") == 5, "text chunks load")
+  box:close()
+  local open = t.luastate{ libs = "all", binary = true }
+  check(open:run("return type(io), type(os), type(require)") == "table", "libs = 'all'")
+  check(open:run(dumped) == 1, "binary = true runs a precompiled chunk")
+  open:close()
+  local some = t.luastate{ libs = { "base", "string" } }
+  check(some:run("return type(string), type(table), type(dofile)") == "table", "a list of libraries")
+  check(select(2, some:run("return type(string), type(table)")) == "nil", "and only those")
+  some:close()
+  local limited = t.luastate{ limit = 100000 }
+  raises("took more than its limit of 100000 instructions", limited.run, limited, "while true do end")
+  check(limited:run("local s = 0 for i = 1, 1000 do s = s + i end return s") == 500500, "each run has its own limit")
+  limited:close()
+  raises("no library 'sockets' here", t.luastate, { libs = { "base", "sockets" } })
+  raises("binary must be true or false", t.luastate, { binary = "yes" })
+  -- run_threads' chunks are the program's own: every library, text only
+  local r = t.run_threads(1, "return type(io), type(require)")
+  check(r[1].results[1] == "table" and r[1].results[2] == "function", "run_threads opens every library")
+  check(t.run_threads(1, dumped)[1].error ~= nil, "run_threads refuses binary chunks")
+  check(t.run_threads(1, "while true do end", { limit = 50000 })[1].error:find("limit", 1, true), "and takes a limit")
 end
 raises("unknown domain 'swap'", t.luastate, { domain = "swap" })
 raises("size must not be negative", t.luastate, { cap = -1 })
@@ -125,7 +168,7 @@ end
 raises(name .. ".run_threads: bad argument #1: the thread count must be a whole number", t.run_threads, 1.5, "return 1")
 raises(name .. ".run_threads: unknown option 'domian'", t.run_threads, 1, "return 1", { domian = "raw" })
 raises(name .. ".luastate: unknown option 'colour'", t.luastate, { cap = 1e6, colour = 1 })
-raises(name .. ".luastate: unknown option a number key", t.luastate, { 1 })
+raises(name .. ".luastate: unknown option of a key not a string", t.luastate, { 1 })
 raises("unknown domain 'raw' (the name holds a NUL byte)", t.luastate, { domain = "raw\0x" })
 raises("from 1 to 1024 threads", t.run_threads, 0, "return 1")
 raises("from 1 to 1024 threads", t.run_threads, 5000, "return 1")
@@ -137,7 +180,7 @@ check(t.run_threads(1, "return select('#', ...)", "a", "b")[1].results[1] == 4, 
 -- while it waits (a luastate's run, a thread of run_threads), or, in a
 -- visit's callback, which keeps it for the walk, an error at once
 local nested = "return #require('" .. name .. "').run_threads(2, 'return 1')"
-local host = t.luastate{ cap = 8e6 }
+local host = t.luastate{ cap = 8e6, libs = "all" }   -- require, to reach the module
 check(host:run(nested) == 2, "run_threads inside a luastate's run")
 host:close()
 local inner = t.run_threads(2, nested)
