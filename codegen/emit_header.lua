@@ -224,7 +224,17 @@ function M.emit(m)
   b.emit("/* ---- The free-threaded build (lib%st) ---- */", m.api.name)
   b.emit("")
   for _, f in ipairs(cgen.funcs(m, function(f) return f.builds.ft and not f.both end)) do emit_decl(b, m, f) end
+  -- clang 16 on warns of every indexed access in C under -Wunsafe-buffer-usage
+  -- (part of -Weverything); each index here is tested first
+  b.emit("#if defined(__clang__)")
+  b.emit("#pragma clang diagnostic push")
+  b.emit("#pragma clang diagnostic ignored \"-Wunknown-warning-option\"")
+  b.emit("#pragma clang diagnostic ignored \"-Wunsafe-buffer-usage\"")
+  b.emit("#endif")
   emit_ft_fast_path(b, m)
+  b.emit("#if defined(__clang__)")
+  b.emit("#pragma clang diagnostic pop")
+  b.emit("#endif")
   b.emit("")
   b.emit("#else /* !%s */", G)
   b.emit("/* ---- The GIL build (lib%s) ---- */", m.api.name)

@@ -24,6 +24,12 @@ local domains = { "raw", "object", "gc", 0, 1, 2, "none", 7, -1, 1.5, {}, nil }
 local sizes = { 0, 1, 8, 16, 100, 512, 513, 4096, 100000, -1, 2.5, 1e300, 2 ^ 60, "big", nil, true }
 local modes = { "release", "discard", "explode", 1 }
 local states, blocks, hosts = {}, {}, {}
+local made = setmetatable({}, { __mode = "k" })   -- host -> its options, for the hosts made so
+local dumped = string.dump(function(...) return select("#", ...) end)
+local function corrupt(chunk)   -- one byte changed at random
+  local at = rand(#chunk)
+  return chunk:sub(1, at - 1) .. string.char((chunk:byte(at) + rand(255)) % 256) .. chunk:sub(at + 1)
+end
 if nested then states[1] = t.state_create() end
 
 local ops = {
@@ -48,6 +54,32 @@ local ops = {
   function() return t.gc_due(pick(domains)) end,
   function() hosts[#hosts + 1] = t.luastate{ cap = rand(2) == 1 and 200000 or nil } end,
   function() pick(hosts):run(pick({ "return 1", "local t = {} for i = 1, 1e5 do t[i] = i end", "error('x')" })) end,
+  -- any cap up to 64 KiB, any library set, binary or not
+  function()
+    local o = { cap = rand(65537) - 1, binary = rand(3) == 1, libs = pick({ "all", { "base" }, {} }),
+                limit = rand(2) == 1 and rand(100000) or nil }
+    local h = t.luastate(o)
+    hosts[#hosts + 1] = h
+    made[h] = o
+  end,
+  -- chunks text, binary and corrupted, and errors that are not strings; a
+  -- corrupted chunk only where binary is refused (binary = true trusts it),
+  -- an endless loop only where a limit ends it
+  function()
+    local h = pick(hosts)
+    local o = made[h] or {}
+    local chunks = { "error(nil)", "error({})", "error(42)", dumped }
+    if not o.binary then chunks[#chunks + 1] = corrupt(dumped) end
+    if o.limit then chunks[#chunks + 1] = "while true do end" end
+    h:run(pick(chunks))
+  end,
+  -- run_threads from a visit callback and from inside a luastate
+  function() pick(states):visit(pick(domains), function() t.run_threads(1, "return 1") return true end) end,
+  function()
+    local h = t.luastate{ libs = { "base", "package", "string", "table" }, cap = 4e6 }
+    h:run("return #require(...).run_threads(1, 'return 1')", name)
+    h:close()
+  end,
   function() pick(hosts):close() end,
   function() blocks[rand(#blocks + 1)] = nil collectgarbage("step") end,
 }

@@ -109,6 +109,11 @@ do
   check(limited:run("local s = 0 for i = 1, 1000 do s = s + i end return s") == 500500, "each run has its own limit")
   limited:close()
   raises("no library 'sockets' here", t.luastate, { libs = { "base", "sockets" } })
+  if jit then   -- LuaJIT: ffi and a cap do not go together; run_threads' default leaves ffi out then
+    raises("ffi library cannot be opened under a cap", t.luastate, { libs = "all", cap = 1e6 })
+    check(t.run_threads(1, "return type(ffi)", { cap = 4e6 })[1].results[1] == "nil", "run_threads: no ffi under a cap")
+    check(t.run_threads(1, "return type(require('ffi'))")[1].results[1] == "table", "and ffi without one")
+  end
   raises("binary must be true or false", t.luastate, { binary = "yes" })
   -- run_threads' chunks are the program's own: every library, text only
   local r = t.run_threads(1, "return type(io), type(require)")
@@ -180,7 +185,7 @@ check(t.run_threads(1, "return select('#', ...)", "a", "b")[1].results[1] == 4, 
 -- while it waits (a luastate's run, a thread of run_threads), or, in a
 -- visit's callback, which keeps it for the walk, an error at once
 local nested = "return #require('" .. name .. "').run_threads(2, 'return 1')"
-local host = t.luastate{ cap = 8e6, libs = "all" }   -- require, to reach the module
+local host = t.luastate{ cap = 8e6, libs = { "base", "package", "string", "table" } }   -- require, to reach the module
 check(host:run(nested) == 2, "run_threads inside a luastate's run")
 host:close()
 local inner = t.run_threads(2, nested)
