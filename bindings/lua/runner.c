@@ -190,8 +190,11 @@ static __thread host *hooked;   /* the host running on this thread */
 static void host_hook(lua_State *L, lua_Debug *ar)
 {
   host *h = hooked;
-  if (h->opts.limit != 0 && (h->executed += h->hook_every) >= h->opts.limit)
-    luaL_error(L, "the run took more than its limit of %d instructions", (int)h->opts.limit);
+  if (h->opts.limit != 0 && (h->executed += h->hook_every) >= h->opts.limit) {
+    char limit[32];   /* luaL_error has no integer format both ABIs share */
+    snprintf(limit, sizeof limit, "%lld", (long long)h->opts.limit);
+    luaL_error(L, "the run took more than its limit of %s instructions", limit);
+  }
 #ifndef TSHEAP_FREE_THREADED
   if (h->beside_others)
     let_go(L, ar);
@@ -259,7 +262,6 @@ static int protected_call(lua_State *L, lua_CFunction fn, void *ud)
   return lua_pcall(L, 1, 0, 0);
 #endif
 }
-
 
 static void host_close(host *h);
 
@@ -371,7 +373,7 @@ static void host_close(host *h)
   }
 }
 
-/* Run code with args in the host's state; results or an error message. */
+/* One run's work, handed to run_protected. */
 typedef struct run_call {
   const char *code;
   size_t len;

@@ -44,12 +44,8 @@ static const struct lib {
   { "package", luaopen_package, 0 },
 };
 #define NLIBS (sizeof libs / sizeof libs[0])
+#define ALL_LIBS ((1u << NLIBS) - 1)
 #define BASE_LIB 0
-#if LUA_VERSION_NUM == 501
-#define FFI_LIBS (1u << 3)   /* LuaJIT crashes closing a state whose ffi ran out of memory while opening */
-#else
-#define FFI_LIBS 0u
-#endif
 
 void sandbox_defaults(sandbox_opts *o, int trusted)
 {
@@ -68,11 +64,19 @@ static int lib_index(const char *name)
   return -1;
 }
 
+/* LuaJIT crashes closing a state whose ffi ran out of memory while it
+ * opened: the libraries never opened under a cap (none on Lua 5.4). */
+static unsigned ffi_libs(void)
+{
+  int at = lib_index("ffi");
+  return at < 0 ? 0u : 1u << at;
+}
+
 /* libs = "all", or a list of names ("base" for the base library) */
 static unsigned read_libs(lua_State *L, int idx, const char *fname)
 {
   if (lua_type(L, idx) == LUA_TSTRING && strcmp(lua_tostring(L, idx), "all") == 0)
-    return (1u << NLIBS) - 1;
+    return ALL_LIBS;
   if (!lua_istable(L, idx))
     luaL_error(L, "%s: libs must be \"all\" or a list of library names", fname);
   unsigned set = 0;
@@ -118,11 +122,12 @@ void sandbox_read_options(lua_State *L, int idx, const char *fname, sandbox_opts
     }
     lua_pop(L, 1);
   }
-  if (o->cap != 0 && (o->libs & FFI_LIBS)) {
+  unsigned ffi = ffi_libs();
+  if (o->cap != 0 && (o->libs & ffi)) {
     if (libs_given)
       luaL_error(L, "%s: LuaJIT's ffi library cannot be opened under a cap (LuaJIT crashes when memory "
                  "runs out while it opens ffi): leave ffi out, or the cap", fname);
-    o->libs &= ~FFI_LIBS;   /* the trusted default: every library but that one */
+    o->libs &= ~ffi;   /* the trusted default: every library but that one */
   }
 }
 
@@ -150,9 +155,14 @@ int sandbox_open(lua_State *L)
     lua_pop(L, 1);
 #endif
   }
+#if LUA_VERSION_NUM == 501
+  if (o->limit != 0)   /* count hooks do not run in compiled code */
+    luaJIT_setmode(L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
+#endif
   if (!(o->libs & (1u << BASE_LIB)))
     return 0;
-  if (o->libs != (1u << NLIBS) - 1) {   /* not every library: no files either */
+  /* not every library: no files either (ffi, left out under a cap, aside) */
+  if ((o->libs | ffi_libs()) != ALL_LIBS) {
     lua_pushnil(L);
     lua_setglobal(L, "dofile");
     lua_pushnil(L);
@@ -163,9 +173,5 @@ int sandbox_open(lua_State *L)
       return lua_error(L);
     lua_call(L, 0, 0);
   }
-#if LUA_VERSION_NUM == 501
-  if (o->limit != 0)   /* count hooks do not run in compiled code */
-    luaJIT_setmode(L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
-#endif
   return 0;
 }

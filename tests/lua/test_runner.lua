@@ -108,10 +108,15 @@ do
   raises("took more than its limit of 100000 instructions", limited.run, limited, "while true do end")
   check(limited:run("local s = 0 for i = 1, 1000 do s = s + i end return s") == 500500, "each run has its own limit")
   limited:close()
+  local bare = t.luastate{ libs = {}, limit = 100000 }   -- no library at all: the limit still holds
+  raises("took more than its limit of 100000 instructions", bare.run, bare, "local i = 0 while true do i = i + 1 end")
+  bare:close()
   raises("no library 'sockets' here", t.luastate, { libs = { "base", "sockets" } })
   if jit then   -- LuaJIT: ffi and a cap do not go together; run_threads' default leaves ffi out then
     raises("ffi library cannot be opened under a cap", t.luastate, { libs = "all", cap = 1e6 })
-    check(t.run_threads(1, "return type(ffi)", { cap = 4e6 })[1].results[1] == "nil", "run_threads: no ffi under a cap")
+    local capped_all = t.run_threads(1, "return type(ffi), type(dofile)", { cap = 4e6 })[1].results
+    check(capped_all[1] == "nil", "run_threads: no ffi under a cap")
+    check(capped_all[2] == "function", "but every other library, files too")
     check(t.run_threads(1, "return type(require('ffi'))")[1].results[1] == "table", "and ffi without one")
   end
   raises("binary must be true or false", t.luastate, { binary = "yes" })
