@@ -24,6 +24,7 @@ int TSL_OPEN(lua_State *L)
   }
   tsl_open_objects(L, module);
   tsl_open_runner(L, module);
+  tsl_name_functions(L, module, TSL_NAME ".");   /* the runner's */
   tsl_push_build(L, tsheap_loaded_build());
   lua_setfield(L, module, "build");
   lua_replace(L, top + 1);

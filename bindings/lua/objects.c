@@ -12,8 +12,10 @@
  * (UV_*; the registry by name costs a string's hash and a strcmp), the
  * current state's object is remembered, and a block is one small userdata.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "objects.h"
@@ -62,17 +64,24 @@ static struct cache *get_cache(lua_State *L)
   return c;
 }
 
-/* luaL_checkudata, against the metatable in upvalue uv */
+/* luaL_checkudata, against the metatable in upvalue uv (by name for a
+ * caller that is no closure of ours) */
 static void *check_udata(lua_State *L, int idx, int uv)
 {
   void *p = lua_touserdata(L, idx);
   if (p != NULL && lua_getmetatable(L, idx)) {
     int same = lua_rawequal(L, -1, lua_upvalueindex(uv));
+    if (!same) {
+      lua_getfield(L, LUA_REGISTRYINDEX, uv_names[uv]);
+      same = lua_rawequal(L, -1, -2);
+      lua_pop(L, 1);
+    }
     lua_pop(L, 1);
     if (same)
       return p;
   }
-  return luaL_checkudata(L, idx, uv_names[uv]);   /* by name: its usual error, or no upvalue */
+  tsl_type_error(L, idx, uv_names[uv]);
+  return NULL;
 }
 
 static const char *const domain_names[] = TSHEAP_DOMAIN_NAMES;
@@ -90,42 +99,31 @@ static __thread struct {
 
 int tsl_visiting(void) { return ctx.visiting != NULL; }
 
-/* ---- errors ---- */
-
-int tsl_fail(lua_State *L, const char *c_name, tsheap_status s)
-{
-  size_t n = strlen(c_name);
-  if (strncmp(c_name, "tsheap_", 7) == 0) {
-    c_name += 7;
-    n -= 7;
-  }
-  if (n > 6 && strcmp(c_name + n - 6, "_nogil") == 0)
-    n -= 6;
-  lua_pushlstring(L, c_name, n);
-  return luaL_error(L, TSL_NAME ".%s: %s", lua_tostring(L, -1), tsheap_strerror(s));
-}
-
 /* ---- plain arguments ---- */
 
-static double check_whole(lua_State *L, int idx, double max)
+/* A whole number from 0 to max: argument idx, or option key when key is
+ * not NULL; noun says what it counts in the message. */
+static double check_whole(lua_State *L, int idx, const char *key, const char *noun, double max)
 {
   if (lua_type(L, idx) != LUA_TNUMBER)
-    luaL_error(L, "bad argument #%d: number expected, got %s", idx, luaL_typename(L, idx));
+    tsl_value_error(L, idx, key, "number expected, got %s", luaL_typename(L, idx));
 #if LUA_VERSION_NUM >= 503
   if (lua_isinteger(L, idx)) {
     lua_Integer i = lua_tointeger(L, idx);
     if (i < 0)
-      luaL_error(L, "bad argument #%d: size must not be negative", idx);
+      tsl_value_error(L, idx, key, "%s must not be negative", noun);
+    if ((double)i > max)
+      tsl_value_error(L, idx, key, "%s out of range", noun);
     return (double)i;
   }
 #endif
   double v = lua_tonumber(L, idx);
   if (v != floor(v) || isnan(v))
-    luaL_error(L, "bad argument #%d: size must be a whole number", idx);
+    tsl_value_error(L, idx, key, "%s must be a whole number", noun);
   if (v < 0)
-    luaL_error(L, "bad argument #%d: size must not be negative", idx);
+    tsl_value_error(L, idx, key, "%s must not be negative", noun);
   if (v > max)
-    luaL_error(L, "bad argument #%d: size out of range", idx);
+    tsl_value_error(L, idx, key, "%s out of range", noun);
   return v;
 }
 
@@ -135,12 +133,40 @@ size_t tsl_check_size(lua_State *L, int idx)
   if (lua_isinteger(L, idx) && lua_tointeger(L, idx) >= 0)
     return (size_t)lua_tointeger(L, idx);
 #endif
-  return (size_t)check_whole(L, idx, 9007199254740992.0);   /* 2^53: exact in a double */
+  return (size_t)check_whole(L, idx, NULL, "size", (double)TSL_WHOLE_MAX);
 }
 
 unsigned long long tsl_check_count(lua_State *L, int idx)
 {
-  return (unsigned long long)tsl_check_size(L, idx);
+  return (unsigned long long)check_whole(L, idx, NULL, "count", (double)TSL_WHOLE_MAX);
+}
+
+lua_Integer tsl_check_whole(lua_State *L, int idx, const char *key, const char *noun, lua_Integer max)
+{
+  return (lua_Integer)check_whole(L, idx, key, noun, (double)max);
+}
+
+tsheap_status tsl_check_status(lua_State *L, int idx)
+{
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    tsl_type_error(L, idx, "status code");
+  double v = lua_tonumber(L, idx);
+  if (v != floor(v) || !(v >= INT_MIN && v <= INT_MAX))
+    tsl_arg_error(L, idx, "a status code is a whole number");
+  return (tsheap_status)(int)v;
+}
+
+const char *tsl_check_string(lua_State *L, int idx, size_t *len)
+{
+  if (lua_type(L, idx) != LUA_TSTRING)
+    tsl_type_error(L, idx, "string");
+  return lua_tolstring(L, idx, len);
+}
+
+void tsl_check_table(lua_State *L, int idx)
+{
+  if (lua_type(L, idx) != LUA_TTABLE)
+    tsl_type_error(L, idx, "table");
 }
 
 /* The index of the name that is exactly s[0..len), or -1: luaL_checkoption
@@ -153,7 +179,7 @@ static int exact_option(const char *s, size_t len, const char *const *names, int
   return -1;
 }
 
-tsheap_domain tsl_check_domain(lua_State *L, int idx)
+static tsheap_domain check_domain(lua_State *L, int idx, const char *key)
 {
   int d = -1;
   if (lua_type(L, idx) == LUA_TSTRING) {
@@ -161,28 +187,32 @@ tsheap_domain tsl_check_domain(lua_State *L, int idx)
     const char *name = lua_tolstring(L, idx, &len);
     d = exact_option(name, len, domain_names, TSHEAP_DOMAIN_COUNT);
     if (d < 0)
-      luaL_error(L, "bad argument #%d: unknown domain '%s'%s", idx, name,
-                 strlen(name) != len ? " (the name holds a NUL byte)" : "");
+      tsl_value_error(L, idx, key, "unknown domain '%s'%s", name,
+                      strlen(name) != len ? " (the name holds a NUL byte)" : "");
   } else if (lua_type(L, idx) == LUA_TNUMBER) {
     lua_Number n = lua_tonumber(L, idx);
     if (n != floor(n) || n < 0 || n >= TSHEAP_DOMAIN_COUNT)
-      luaL_error(L, "bad argument #%d: unknown domain %s", idx, lua_tostring(L, idx));
+      tsl_value_error(L, idx, key, "unknown domain %s", lua_tostring(L, idx));
     d = (int)n;
   } else {
-    luaL_error(L, "bad argument #%d: domain name expected, got %s", idx, luaL_typename(L, idx));
+    tsl_value_error(L, idx, key, "domain name expected, got %s", luaL_typename(L, idx));
   }
   if (ctx.visiting != NULL && d == ctx.visiting_domain)
-    luaL_error(L, "the %s domain is being visited: no allocation or free there", domain_names[d]);
+    tsl_error(L, "the %s domain is being visited: no allocation or free there", domain_names[d]);
   ctx.domain = d;
   return (tsheap_domain)d;
 }
+
+tsheap_domain tsl_check_domain(lua_State *L, int idx) { return check_domain(L, idx, NULL); }
+
+tsheap_domain tsl_option_domain(lua_State *L, int idx, const char *key) { return check_domain(L, idx, key); }
 
 unsigned tsl_check_domain_mask(lua_State *L, int idx)
 {
   unsigned mask = 0;
   if (lua_isnoneornil(L, idx))
     return 0;
-  luaL_checktype(L, idx, LUA_TTABLE);
+  tsl_check_table(L, idx);
   for (int i = 1; i <= (int)lua_rawlen(L, idx); i++) {
     lua_rawgeti(L, idx, i);
     int d = (int)tsl_check_domain(L, lua_gettop(L));
@@ -196,10 +226,10 @@ tsheap_end_mode tsl_check_end_mode(lua_State *L, int idx)
 {
   static const char *const modes[] = { "release", "discard" };
   size_t len;
-  const char *name = luaL_checklstring(L, idx, &len);
+  const char *name = tsl_check_string(L, idx, &len);
   int m = exact_option(name, len, modes, 2);
   if (m < 0)
-    luaL_error(L, "bad argument #%d: end mode must be \"release\" or \"discard\"", idx);
+    tsl_arg_error(L, idx, "end mode must be \"release\" or \"discard\"");
   ctx.mode = m == 0 ? TSHEAP_END_MODE_RELEASE : TSHEAP_END_MODE_DISCARD;
   return ctx.mode;
 }
@@ -212,7 +242,7 @@ tsl_state *tsl_check_state(lua_State *L, int idx)
 {
   tsl_state *s = to_state(L, idx);
   if (s->ended)
-    luaL_error(L, "bad argument #%d: the thread state has ended", idx);
+    tsl_arg_error(L, idx, "the thread state has ended");
   ctx.owner = s;
   ctx.owner_idx = idx;
   return s;
@@ -315,9 +345,9 @@ tsl_block *tsl_check_block(lua_State *L, int idx)
 {
   tsl_block *b = to_block(L, idx);
   if (b->ptr == NULL)
-    luaL_error(L, "bad argument #%d: the block was freed", idx);
+    tsl_arg_error(L, idx, "the block was freed");
   if (!block_usable(b))
-    luaL_error(L, "bad argument #%d: the block's domain was discarded", idx);
+    tsl_arg_error(L, idx, "the block's domain was discarded");
   return b;
 }
 
@@ -328,8 +358,8 @@ tsl_block *tsl_check_block_to_free(lua_State *L, int idx)
   tsl_block *b = tsl_check_block(L, idx);
   if (ctx.visiting != NULL && b->owner != NULL && b->owner->st == ctx.visiting &&
       b->domain == ctx.visiting_domain)
-    luaL_error(L, "the %s domain is being visited: no allocation or free there (reading and writing "
-               "its blocks is allowed)", domain_names[b->domain]);
+    tsl_error(L, "the %s domain is being visited: no allocation or free there (reading and writing "
+              "its blocks is allowed)", domain_names[b->domain]);
   return b;
 }
 
@@ -337,7 +367,7 @@ tsl_block *tsl_check_block_here(lua_State *L, int idx)
 {
   tsl_block *b = tsl_check_block_to_free(L, idx);
   if (b->owner != NULL && b->owner->st != tsheap_state_current())
-    luaL_error(L, "bad argument #%d: the block belongs to another thread state", idx);
+    tsl_arg_error(L, idx, "the block belongs to another thread state");
   return b;
 }
 
@@ -483,12 +513,12 @@ static void span(lua_State *L, tsl_block *b, int idx, size_t *off, size_t *len, 
   size_t size = block_bytes(b);
   *off = lua_isnoneornil(L, idx) ? 0 : tsl_check_size(L, idx);
   if (*off > size)
-    luaL_error(L, "bad argument #%d: offset %d is past the block's %d bytes", idx, (int)*off, (int)size);
+    tsl_arg_error(L, idx, "offset %d is past the block's %d bytes", (int)*off, (int)size);
   if (!need_len)
     return;
   *len = lua_isnoneornil(L, idx + 1) ? size - *off : tsl_check_size(L, idx + 1);
   if (*len > size - *off)
-    luaL_error(L, "bad argument #%d: the span runs past the block's %d bytes", idx + 1, (int)size);
+    tsl_arg_error(L, idx + 1, "the span runs past the block's %d bytes", (int)size);
 }
 
 static int block_read(lua_State *L)
@@ -505,9 +535,9 @@ static int block_write(lua_State *L)
   tsl_block *b = tsl_check_block(L, 1);
   size_t off, len;
   span(L, b, 2, &off, &len, 0);
-  const char *s = luaL_checklstring(L, 3, &len);
+  const char *s = tsl_check_string(L, 3, &len);
   if (len > block_bytes(b) - off)
-    luaL_error(L, "bad argument #3: %d bytes do not fit at offset %d of %d", (int)len, (int)off, (int)b->size);
+    tsl_arg_error(L, 3, "%d bytes do not fit at offset %d of %d", (int)len, (int)off, (int)b->size);
   memcpy((char *)b->ptr + off, s, len);
   return 0;
 }
@@ -555,7 +585,8 @@ struct visit {
  * visit made from inside a visitor has its own. */
 void *tsl_visit_arg(lua_State *L, int fn_idx)
 {
-  luaL_checktype(L, fn_idx, LUA_TFUNCTION);
+  if (lua_type(L, fn_idx) != LUA_TFUNCTION)
+    tsl_type_error(L, fn_idx, "function");
   struct visit *v = lua_newuserdata(L, sizeof *v);
   v->L = L;
   v->fn = fn_idx;
@@ -633,16 +664,21 @@ static void push_uvs(lua_State *L)
  * over the module's upvalues. */
 void tsl_new_class(lua_State *L, const char *name, const luaL_Reg *methods, const luaL_Reg *meta)
 {
+  char prefix[64];
   if (methods != NULL) {
     lua_newtable(L);
     push_uvs(L);
     luaL_setfuncs(L, methods, UV_COUNT);
   }
+  snprintf(prefix, sizeof prefix, "%s:", name);
+  tsl_name_functions(L, -1, prefix);
   luaL_newmetatable(L, name);
   lua_insert(L, -2);
   lua_setfield(L, -2, "__index");
   push_uvs(L);
   luaL_setfuncs(L, meta, UV_COUNT);
+  snprintf(prefix, sizeof prefix, "%s.", name);
+  tsl_name_functions(L, -1, prefix);
   lua_pushstring(L, name);
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
@@ -675,6 +711,7 @@ void tsl_open_objects(lua_State *L, int module_idx)
     }
     lua_settop(L, top + 1);
   }
+  tsl_name_functions(L, module_idx, TSL_NAME ".");
   tsl_new_class(L, BLOCK_MT, block_methods, block_meta);
 
   /* A state's methods are the module's state_* functions, whatever the spec

@@ -11,6 +11,8 @@
 
 #include <tsheap/tsheap.h>
 
+#include "errors.h"
+
 /* A thread state as Lua holds it. */
 typedef struct tsl_state {
   tsheap_state *st;
@@ -29,14 +31,20 @@ typedef struct tsl_block {
   unsigned long long epoch;  /* owner->epoch[domain] when allocated */
 } tsl_block;
 
-/* Raise "tsheap.<name>: <message>"; c_name is the C function's name. */
-int tsl_fail(lua_State *L, const char *c_name, tsheap_status s);
 /* 1 while a visit's callback runs on this thread. */
 int tsl_visiting(void);
 
 size_t tsl_check_size(lua_State *L, int idx);
 unsigned long long tsl_check_count(lua_State *L, int idx);
+#define TSL_WHOLE_MAX ((lua_Integer)1 << 53)   /* each whole number up to it is exact in a double */
+/* A whole number from 0 to max, for argument idx or option key (not NULL);
+ * noun names it in the message. */
+lua_Integer tsl_check_whole(lua_State *L, int idx, const char *key, const char *noun, lua_Integer max);
+tsheap_status tsl_check_status(lua_State *L, int idx);
+const char *tsl_check_string(lua_State *L, int idx, size_t *len);   /* a string, never a number */
+void tsl_check_table(lua_State *L, int idx);
 tsheap_domain tsl_check_domain(lua_State *L, int idx);
+tsheap_domain tsl_option_domain(lua_State *L, int idx, const char *key);
 unsigned tsl_check_domain_mask(lua_State *L, int idx);
 tsheap_end_mode tsl_check_end_mode(lua_State *L, int idx);
 

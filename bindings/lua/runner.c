@@ -12,7 +12,6 @@
  * "the GIL around a running state").
  */
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -454,13 +453,25 @@ static void push_host_stats(lua_State *L, const host *h)
 
 /* ---- tsheap.luastate ---- */
 
+static host *check_host(lua_State *L)
+{
+  host *h = lua_touserdata(L, 1);
+  if (h == NULL || !lua_getmetatable(L, 1))
+    tsl_type_error(L, 1, LUASTATE_MT);
+  luaL_getmetatable(L, LUASTATE_MT);
+  if (!lua_rawequal(L, -1, -2))
+    tsl_type_error(L, 1, LUASTATE_MT);
+  lua_pop(L, 2);
+  return h;
+}
+
 static host *check_open_host(lua_State *L)
 {
-  host *h = luaL_checkudata(L, 1, LUASTATE_MT);
+  host *h = check_host(L);
   if (h->L == NULL)
-    luaL_error(L, TSL_NAME ".luastate: the Lua state is closed");
+    tsl_error(L, "the Lua state is closed");
   if (!tsheap_state_owned(h->st))
-    luaL_error(L, TSL_NAME ".luastate: used from a thread other than its own");
+    tsl_error(L, "used from a thread other than its own");
   return h;
 }
 
@@ -469,8 +480,8 @@ static int luastate_new(lua_State *L)
   sandbox_opts o;
   sandbox_defaults(&o, 0);
   if (!lua_isnoneornil(L, 1)) {
-    luaL_checktype(L, 1, LUA_TTABLE);
-    sandbox_read_options(L, 1, TSL_NAME ".luastate", &o);
+    tsl_check_table(L, 1);
+    sandbox_read_options(L, 1, &o);
   }
   host *h = lua_newuserdata(L, sizeof *h);
   memset(h, 0, sizeof *h);
@@ -478,7 +489,7 @@ static int luastate_new(lua_State *L)
   lua_setmetatable(L, -2);
   tsheap_status s = host_open(h, &o);
   if (s != TSHEAP_OK)
-    return tsl_fail(L, "tsheap_luastate", s);
+    return tsl_fail(L, s);
   return 1;
 }
 
@@ -486,22 +497,22 @@ static int luastate_run(lua_State *L)
 {
   host *h = check_open_host(L);
   size_t len;
-  const char *code = luaL_checklstring(L, 2, &len);
+  const char *code = tsl_check_string(L, 2, &len);
   values args, results;
   char err[512];
   if (!take_values(L, 3, lua_gettop(L), &args, err, sizeof err)) {
     free_values(&args);
-    return luaL_error(L, TSL_NAME ".luastate:run: argument %s", err);
+    return tsl_error(L, "argument %s", err);
   }
   int ok = host_run(h, code, len, &args, &results, err, sizeof err);
   free_values(&args);
   if (!ok) {
     free_values(&results);
-    return luaL_error(L, TSL_NAME ".luastate:run: %s", err);
+    return tsl_error(L, "%s", err);
   }
   if (!lua_checkstack(L, results.n)) {
     free_values(&results);
-    return luaL_error(L, TSL_NAME ".luastate:run: no stack room for %d results", results.n);
+    return tsl_error(L, "no stack room for %d results", results.n);
   }
   push_values(L, &results);
   int n = results.n;
@@ -517,16 +528,16 @@ static int luastate_stats(lua_State *L)
 
 static int luastate_close(lua_State *L)
 {
-  host *h = luaL_checkudata(L, 1, LUASTATE_MT);
+  host *h = check_host(L);
   if (h->st != NULL && !tsheap_state_owned(h->st))
-    return luaL_error(L, TSL_NAME ".luastate: used from a thread other than its own");
+    return tsl_error(L, "used from a thread other than its own");
   host_close(h);
   return 0;
 }
 
 static int luastate_gc(lua_State *L)
 {
-  host *h = luaL_checkudata(L, 1, LUASTATE_MT);
+  host *h = check_host(L);
   if (h->st != NULL && tsheap_state_owned(h->st))
     host_close(h);
   return 0;
@@ -580,19 +591,16 @@ static void *run_job(void *arg)
 
 static int run_threads(lua_State *L)
 {
-  /* whole numbers only: LuaJIT's luaL_checkinteger would take 1.5 as 1 */
-  if (lua_type(L, 1) == LUA_TNUMBER && lua_tonumber(L, 1) != floor(lua_tonumber(L, 1)))
-    return luaL_error(L, TSL_NAME ".run_threads: bad argument #1: the thread count must be a whole number");
-  lua_Integer n = luaL_checkinteger(L, 1);
+  lua_Integer n = tsl_check_whole(L, 1, NULL, "thread count", TSL_WHOLE_MAX);
   size_t len;
-  const char *code = luaL_checklstring(L, 2, &len);
+  const char *code = tsl_check_string(L, 2, &len);
   sandbox_opts o;
   sandbox_defaults(&o, 1);
   int first_arg = 3;
   if (n < 1 || n > 1024)
-    return luaL_error(L, TSL_NAME ".run_threads: bad argument #1: from 1 to 1024 threads");
+    return tsl_arg_error(L, 1, "from 1 to 1024 threads");
   if (lua_istable(L, 3)) {     /* options: {domain = ..., cap = ...} */
-    sandbox_read_options(L, 3, TSL_NAME ".run_threads", &o);
+    sandbox_read_options(L, 3, &o);
     first_arg = 4;
   }
 #ifndef TSHEAP_FREE_THREADED
@@ -600,12 +608,12 @@ static int run_threads(lua_State *L)
    * while it waits for them, except a visit's callback: the visit holds it
    * for its whole walk. */
   if (tsl_visiting())
-    return luaL_error(L, TSL_NAME ".run_threads: not from a visit callback, which holds the GIL until the visit ends");
+    return tsl_error(L, "not from a visit callback, which holds the GIL until the visit ends");
   int let_go = tsheap_gil_held();
 #endif
   job *jobs = calloc((size_t)n, sizeof *jobs);
   if (jobs == NULL)
-    return luaL_error(L, TSL_NAME ".run_threads: out of memory");
+    return tsl_fail(L, TSHEAP_E_NOMEM);
   char err[512] = "";
   int good = 1;
   for (lua_Integer i = 0; i < n && good; i++) {
@@ -678,7 +686,7 @@ static int run_threads(lua_State *L)
   }
   free(jobs);
   if (!good)
-    return luaL_error(L, TSL_NAME ".run_threads: argument %s", err);
+    return tsl_error(L, "argument %s", err);
   return 1;
 }
 

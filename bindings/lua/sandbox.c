@@ -73,12 +73,12 @@ static unsigned ffi_libs(void)
 }
 
 /* libs = "all", or a list of names ("base" for the base library) */
-static unsigned read_libs(lua_State *L, int idx, const char *fname)
+static unsigned read_libs(lua_State *L, int idx)
 {
   if (lua_type(L, idx) == LUA_TSTRING && strcmp(lua_tostring(L, idx), "all") == 0)
     return ALL_LIBS;
   if (!lua_istable(L, idx))
-    luaL_error(L, "%s: libs must be \"all\" or a list of library names", fname);
+    tsl_value_error(L, idx, "libs", "\"all\" or a list of library names expected");
   unsigned set = 0;
   for (int i = 1;; i++) {
     lua_rawgeti(L, idx, i);
@@ -88,7 +88,7 @@ static unsigned read_libs(lua_State *L, int idx, const char *fname)
     }
     int at = lua_type(L, -1) == LUA_TSTRING ? lib_index(lua_tostring(L, -1)) : -1;
     if (at < 0)
-      luaL_error(L, "%s: libs[%d]: no library %s here", fname, i,
+      tsl_error(L, "option 'libs'[%d]: no library %s here", i,
                  lua_type(L, -1) == LUA_TSTRING ? lua_pushfstring(L, "'%s'", lua_tostring(L, -1)) : "of that type");
     set |= 1u << at;
     lua_pop(L, 1);
@@ -96,7 +96,7 @@ static unsigned read_libs(lua_State *L, int idx, const char *fname)
   return set;
 }
 
-void sandbox_read_options(lua_State *L, int idx, const char *fname, sandbox_opts *o)
+void sandbox_read_options(lua_State *L, int idx, sandbox_opts *o)
 {
   int libs_given = 0;
   lua_pushnil(L);
@@ -104,20 +104,20 @@ void sandbox_read_options(lua_State *L, int idx, const char *fname, sandbox_opts
     int v = lua_gettop(L);
     const char *key = lua_type(L, v - 1) == LUA_TSTRING ? lua_tostring(L, v - 1) : "";
     if (strcmp(key, "cap") == 0) {
-      o->cap = tsl_check_size(L, v);
+      o->cap = (size_t)tsl_check_whole(L, v, "cap", "value", TSL_WHOLE_MAX);
     } else if (strcmp(key, "domain") == 0) {
-      o->domain = tsl_check_domain(L, v);
+      o->domain = tsl_option_domain(L, v, "domain");
     } else if (strcmp(key, "libs") == 0) {
-      o->libs = read_libs(L, v, fname);
+      o->libs = read_libs(L, v);
       libs_given = 1;
     } else if (strcmp(key, "binary") == 0) {
       if (!lua_isboolean(L, v))
-        luaL_error(L, "%s: binary must be true or false", fname);
+        tsl_value_error(L, v, "binary", "true or false expected");
       o->binary = lua_toboolean(L, v);
     } else if (strcmp(key, "limit") == 0) {
-      o->limit = (lua_Integer)tsl_check_size(L, v);
+      o->limit = tsl_check_whole(L, v, "limit", "value", TSL_WHOLE_MAX);
     } else {
-      luaL_error(L, "%s: unknown option %s (it takes cap, domain, libs, binary and limit)", fname,
+      tsl_error(L, "unknown option %s (it takes cap, domain, libs, binary and limit)",
                  lua_type(L, v - 1) == LUA_TSTRING ? lua_pushfstring(L, "'%s'", key) : "of a key not a string");
     }
     lua_pop(L, 1);
@@ -125,8 +125,8 @@ void sandbox_read_options(lua_State *L, int idx, const char *fname, sandbox_opts
   unsigned ffi = ffi_libs();
   if (o->cap != 0 && (o->libs & ffi)) {
     if (libs_given)
-      luaL_error(L, "%s: LuaJIT's ffi library cannot be opened under a cap (LuaJIT crashes when memory "
-                 "runs out while it opens ffi): leave ffi out, or the cap", fname);
+      tsl_error(L, "LuaJIT's ffi library cannot be opened under a cap (LuaJIT crashes when memory "
+                "runs out while it opens ffi): leave ffi out, or the cap");
     o->libs &= ~ffi;   /* the trusted default: every library but that one */
   }
 }

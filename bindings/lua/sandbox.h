@@ -23,8 +23,8 @@ typedef struct sandbox_opts {
 void sandbox_defaults(sandbox_opts *o, int trusted);
 
 /* Reads the options table at idx into o; any other key, or a value of the
- * wrong kind, is a Lua error that names fname. */
-void sandbox_read_options(lua_State *L, int idx, const char *fname, sandbox_opts *o);
+ * wrong kind, is a Lua error. */
+void sandbox_read_options(lua_State *L, int idx, sandbox_opts *o);
 
 /* A lua_CFunction, run in a protected call with the options as its light
  * userdata: opens the libraries, then takes away binary loading. */

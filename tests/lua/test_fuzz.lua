@@ -73,6 +73,15 @@ local ops = {
     if o.limit then chunks[#chunks + 1] = "while true do end" end
     h:run(pick(chunks))
   end,
+  -- the same caps on run_threads' states: each thread answers or fails, by itself
+  function()
+    local o = { cap = rand(65537) - 1, limit = rand(2) == 1 and rand(100000) or nil }
+    local r = t.run_threads(rand(2), pick({ "return 1", "local t = {} for i = 1, 1e4 do t[i] = {} end", "error(nil)" }), o)
+    for i = 1, #r do
+      check((r[i].error == nil) ~= (type(r[i].error) == "string"), "a thread under a cap: an error is a string")
+      check(r[i].stats.used_after_close == 0, "a thread under a cap left nothing")
+    end
+  end,
   -- run_threads from a visit callback and from inside a luastate
   function() pick(states):visit(pick(domains), function() t.run_threads(1, "return 1") return true end) end,
   function()

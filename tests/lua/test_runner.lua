@@ -111,7 +111,7 @@ do
   local bare = t.luastate{ libs = {}, limit = 100000 }   -- no library at all: the limit still holds
   raises("took more than its limit of 100000 instructions", bare.run, bare, "local i = 0 while true do i = i + 1 end")
   bare:close()
-  raises("no library 'sockets' here", t.luastate, { libs = { "base", "sockets" } })
+  raises(name .. ".luastate: option 'libs'[2]: no library 'sockets' here", t.luastate, { libs = { "base", "sockets" } })
   if jit then   -- LuaJIT: ffi and a cap do not go together; run_threads' default leaves ffi out then
     raises("ffi library cannot be opened under a cap", t.luastate, { libs = "all", cap = 1e6 })
     local capped_all = t.run_threads(1, "return type(ffi), type(dofile)", { cap = 4e6 })[1].results
@@ -119,7 +119,7 @@ do
     check(capped_all[2] == "function", "but every other library, files too")
     check(t.run_threads(1, "return type(require('ffi'))")[1].results[1] == "table", "and ffi without one")
   end
-  raises("binary must be true or false", t.luastate, { binary = "yes" })
+  raises(name .. ".luastate: option 'binary': true or false expected", t.luastate, { binary = "yes" })
   -- run_threads' chunks are the program's own: every library, text only
   local r = t.run_threads(1, "return type(io), type(require)")
   check(r[1].results[1] == "table" and r[1].results[2] == "function", "run_threads opens every library")
@@ -127,8 +127,10 @@ do
   check(t.run_threads(1, "while true do end", { limit = 50000 })[1].error:find("limit", 1, true), "and takes a limit")
 end
 raises("unknown domain 'swap'", t.luastate, { domain = "swap" })
-raises("size must not be negative", t.luastate, { cap = -1 })
-raises("table expected", t.luastate, 5)
+raises(name .. ".luastate: option 'cap': value must not be negative", t.luastate, { cap = -1 })
+raises(name .. ".luastate: option 'limit': value must be a whole number", t.luastate, { limit = 0.5 })
+raises(name .. ".luastate: option 'limit': number expected, got string", t.luastate, { limit = "1e6" })
+raises(name .. ".luastate: bad argument #1: table expected, got number", t.luastate, 5)
 
 -- more states than the free-threaded build has arenas for discard
 local many = {}
@@ -175,7 +177,7 @@ for i = 1, 3 do
   check(capped_threads[i].error and capped_threads[i].error:find("not enough memory", 1, true), "capped thread " .. i)
   check(capped_threads[i].stats.used_after_close == 0, "capped thread " .. i .. " left nothing")
 end
-raises(name .. ".run_threads: bad argument #1: the thread count must be a whole number", t.run_threads, 1.5, "return 1")
+raises(name .. ".run_threads: bad argument #1: thread count must be a whole number", t.run_threads, 1.5, "return 1")
 raises(name .. ".run_threads: unknown option 'domian'", t.run_threads, 1, "return 1", { domian = "raw" })
 raises(name .. ".luastate: unknown option 'colour'", t.luastate, { cap = 1e6, colour = 1 })
 raises(name .. ".luastate: unknown option of a key not a string", t.luastate, { 1 })
