@@ -80,6 +80,9 @@ local function emit_inline(b, m, f)
     b.emit("  %sfree_inline(%s, %s_ft_current.mi_thread);", FAST, f.params[1].name, P)
   elseif op == "block_size" then
     b.emit("  return %sblock_size(%s);", FAST, f.params[1].name)
+  elseif op == "safepoint" then
+    b.emit("  if (TSHEAP__UNLIKELY(__atomic_load_n(&%s_world_pending, __ATOMIC_RELAXED) != 0))", P)
+    b.emit("    %s_world_park();", P)
   elseif op == "gc_due" then
     local d = f.params[1].name
     b.emit("  %s_ft_fast *ts_fast = %s_ft_current.fast;", P, P)
@@ -147,6 +150,9 @@ local function emit_ft_fast_path(b, m)
   b.emit("%sAPI extern __thread %s_ft_view %s_ft_current %s_TLS_MODEL;", U, P, P, U)
   b.emit("%sAPI void *%s_ft_refused(%sdomain domain);", U, P, P)
   b.emit("%sAPI void *%s_ft_failed(size_t count, size_t size, size_t alignment);", U, P)
+  b.emit("/* nonzero while a thread stops the world: the safepoint parks */")
+  b.emit("%sAPI extern int %s_world_pending;", U, P)
+  b.emit("%sAPI void %s_world_park(void);", U, P)
   b.emit("")
   local inl = cgen.funcs(m, function(f) return f.builds.ft and f.impl.ft.inline end)
   for _, f in ipairs(inl) do

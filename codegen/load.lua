@@ -9,7 +9,7 @@ local M = {}
 local BUILDS = { "ft", "gil" }           -- explicit order: free-threaded first
 local INLINE_OPS = {
   malloc = true, zalloc = true, mallocn = true, calloc = true, realloc = true,
-  malloc_aligned = true, free = true, block_size = true, gc_due = true,
+  malloc_aligned = true, free = true, block_size = true, gc_due = true, safepoint = true,
 }
 -- Each inline op: the C types of its parameters (domain = the spec's domain
 -- type) and of its result.
@@ -23,6 +23,7 @@ local INLINE_SIGS = {
   free = { "void *", ret = "void" },
   block_size = { "const void *", ret = "size_t" },
   gc_due = { "domain", ret = "int" },
+  safepoint = { ret = "void" },
 }
 -- Names the generated code gives meaning to: parameter names the stubs use for
 -- their own locals, C and C++ keywords, and domain names that would collide
@@ -550,7 +551,7 @@ end
 -- The layout of the free-threaded inline fast paths that emit_header.lua
 -- writes (the TLS view, the names they call): a compiled caller reads it
 -- directly, so a change to it is a new ABI whatever the spec says.
-local FAST_PATH_LAYOUT = 3
+local FAST_PATH_LAYOUT = 4
 
 -- The ABI tag covers what a compiled caller depends on: domains, error codes,
 -- types and signatures, and the fast paths' layout, but not the documentation.

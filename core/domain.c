@@ -11,6 +11,8 @@ static tsheap_status alloc(tsheap_state *st, tsheap_domain d, size_t count, size
   *out = NULL;
   if (!DOMAIN_OPEN(st, d))
     return TSHEAP_E_ENDED;
+  if (!world_attached())
+    return TSHEAP_E_DETACHED;
   if (size != 0 && count > SIZE_MAX / size)
     return TSHEAP_E_OVERFLOW;
   void *p = backend_alloc(st, d, count * size, zero);
@@ -66,6 +68,8 @@ tsheap_status tsheap__state_stats(tsheap_state *st, tsheap_domain d, tsheap_doma
   struct tally t = { 0, 0 };
   if (!DOMAIN_OPEN(st, d))
     return TSHEAP_E_ENDED;
+  if (!world_attached())
+    return TSHEAP_E_DETACHED;
   tsheap_status s = backend_visit(st, d, count_block, &t);
   if (s != TSHEAP_OK)
     return s;
@@ -81,5 +85,7 @@ tsheap_status tsheap__state_visit(tsheap_state *st, tsheap_domain d, tsheap_visi
 {
   if (!DOMAIN_OPEN(st, d))
     return TSHEAP_E_ENDED;
+  if (!world_attached())
+    return TSHEAP_E_DETACHED;
   return backend_visit(st, d, fn, arg);
 }

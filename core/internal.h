@@ -15,6 +15,7 @@
 
 #include "tsheap_impl.h"
 #include "backend.h"
+#include "world.h"
 #include "build.h"     /* the build's own: core/ft/ or core/gil/ */
 
 struct tsheap_state {

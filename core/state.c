@@ -51,7 +51,10 @@ static void unlink_state(tsheap_state *st)
 static void thread_exit(void *unused)
 {
   (void)unused;
+  (void)tsheap__world_start();   /* a stopper that exits lets the world go */
   int locked = backend_lock();
+  if (my_states != NULL)
+    world_attach();       /* no stopper may be looking at the heaps */
   backend_attach(NULL);
   while (my_states != NULL) {
     tsheap_state *st = my_states;
@@ -59,6 +62,7 @@ static void thread_exit(void *unused)
     end_domains(st);
     atomic_store_explicit(&st->orphaned, 1, memory_order_release);
   }
+  world_quit();
   backend_thread_exit();
   backend_unlock(locked);
 }
@@ -66,6 +70,7 @@ static void thread_exit(void *unused)
 static void register_fork_handlers(void)
 {
   pthread_atfork(backend_fork_prepare, backend_fork_parent, backend_fork_child);
+  pthread_atfork(world_fork_prepare, world_fork_parent, world_fork_child);
 }
 
 tsheap_status tsheap__state_create(unsigned discardable, tsheap_state **out)
@@ -78,9 +83,17 @@ tsheap_status tsheap__state_create(unsigned discardable, tsheap_state **out)
       return TSHEAP_E_NOMEM;
     exit_hook_set = 1;
   }
+  if (!world_attached())
+    return TSHEAP_E_DETACHED;
+  int first = my_states == NULL;
+  if (first)
+    world_join();
   tsheap_state *st = calloc(1, sizeof *st);
-  if (st == NULL)
+  if (st == NULL) {
+    if (first)
+      world_quit();
     return TSHEAP_E_NOMEM;
+  }
   st->owner = thread_id();
   st->discardable = discardable;
   for (int d = 0; d < TSHEAP_DOMAIN_COUNT; d++) {
@@ -88,6 +101,8 @@ tsheap_status tsheap__state_create(unsigned discardable, tsheap_state **out)
     if (s != TSHEAP_OK) {
       end_domains(st);
       free(st);
+      if (first)
+        world_quit();
       return s;
     }
     st->open |= 1u << d;
@@ -109,6 +124,8 @@ tsheap_status tsheap__state_end_domain(tsheap_state *st, tsheap_domain d, tsheap
 {
   if (!DOMAIN_OPEN(st, d))
     return TSHEAP_E_ENDED;
+  if (!world_attached())
+    return TSHEAP_E_DETACHED;
   if (mode == TSHEAP_END_MODE_DISCARD && !((st->discardable >> d) & 1u))
     return TSHEAP_E_NOT_DISCARDABLE;
   backend_end(st, d, mode);
@@ -126,10 +143,14 @@ tsheap_status tsheap__state_end(tsheap_state *st)
   }
   if (st->owner != thread_id())
     return TSHEAP_E_NOT_OWNER;
+  if (!world_attached())
+    return TSHEAP_E_DETACHED;
   if (backend_current() == st)
     backend_attach(NULL);
   end_domains(st);
   unlink_state(st);
   free(st);
+  if (my_states == NULL)
+    world_quit();
   return TSHEAP_OK;
 }

@@ -5,7 +5,7 @@
 api {
   name = "tsheap",
   prefix = "tsheap_",
-  version = "0.1.0",
+  version = "0.2.0",
   guard = "TSHEAP_GIL_DISABLED",
   default_domain = "object",
   doc = [[Per-thread-state heaps: one mimalloc heap per allocation domain in the
@@ -28,6 +28,8 @@ error { name = "not_discardable", message = "the domain was not created discarda
 error { name = "limit",      message = "a resource limit of the allocator was reached" }
 error { name = "abi",        message = "header and library do not match (build or spec)" }
 error { name = "gil",        message = "the calling thread does not hold the GIL, or already holds it" }
+error { name = "detached",   message = "the calling thread's current state is detached; attach it first" }
+error { name = "world",      message = "the world is not stopped by the calling thread, or already is" }
 
 type { name = "state", kind = "opaque",
   doc = "A thread state: bound to the thread that created it, one heap per domain." }
@@ -222,6 +224,46 @@ func { name = "state_visit", returns = { "tsheap_status", kind = "status" }, thr
 lets no other thread walk a heap while its owner runs.  The visitor must not allocate or free
 in that domain.  The free-threaded build reports a block asked with an alignment above 16 as
 the mimalloc block that holds it: at or below its address, with a size that covers it.]] }
+
+-- The world: attached and detached states, stopping the world for a collector.
+
+func { name = "detach", swig = false, returns = { "tsheap_status", kind = "status" }, thread = "any",
+  since = "0.2.0",
+  impl = { ft = "tsheap__detach", gil = "tsheap__detach" },
+  doc = [[Detach the calling thread's current state before it blocks (I/O, a wait): a stop of the
+world no longer waits for it.  A detached thread makes no tsheap call but attach, free from
+another thread's point of view included: its allocations fail with TSHEAP_E_DETACHED.  No lock
+and no system call unless a stop is pending.  TSHEAP_E_NOSTATE without a current state.]] }
+
+func { name = "attach", swig = false, returns = { "tsheap_status", kind = "status" }, thread = "any",
+  since = "0.2.0",
+  impl = { ft = "tsheap__attach", gil = "tsheap__attach" },
+  doc = [[Attach the calling thread's current state again, waiting while another thread holds the
+world stopped.  A state is attached when it is made, or made current.  No lock and no system
+call unless a stop is pending.  TSHEAP_E_NOSTATE without a current state.]] }
+
+func { name = "safepoint", swig = false, returns = { "void", kind = "void" }, thread = "any", since = "0.2.0",
+  impl = { ft = "inline:safepoint", gil = "tsheap__safepoint" },
+  doc = [[Park here if another thread is stopping the world, until it starts it again: call it in
+the runtime's loops (an eval breaker).  One load and one branch when no stop is pending.
+In the GIL build it lets any thread waiting for the GIL have it, as tsheap_gil_yield does.]] }
+
+func { name = "world_stop", swig = false, returns = { "tsheap_status", kind = "status" }, thread = "any",
+  since = "0.2.0",
+  impl = { ft = "tsheap__world_stop", gil = "tsheap__world_stop" },
+  doc = [[Stop the world: return once every other attached state is parked at a safepoint and no
+detached one can attach.  Callers are served one at a time; the caller needs no state.  In the
+GIL build the world is stopped by holding the GIL, which this takes (a thread that holds it
+lets it go at its next safepoint).  TSHEAP_E_WORLD if the caller holds the world stopped.]] }
+
+func { name = "world_start", swig = false, returns = { "tsheap_status", kind = "status" }, thread = "any",
+  since = "0.2.0",
+  impl = { ft = "tsheap__world_start", gil = "tsheap__world_start" },
+  doc = "Start the world again.  TSHEAP_E_WORLD unless the caller stopped it." }
+
+func { name = "world_stopped", swig = false, returns = { "int", kind = "value" }, thread = "any", since = "0.2.0",
+  impl = { ft = "tsheap__world_stopped", gil = "tsheap__world_stopped" },
+  doc = "1 if the calling thread holds the world stopped." }
 
 -- Lua: a lua_Alloc on a state's domain, for lua_newstate(tsheap_lua_alloc, heap).
 

@@ -146,7 +146,12 @@ tsheap_status backend_visit(tsheap_state *st, tsheap_domain d, tsheap_visit_fn f
 void backend_attach(tsheap_state *st)
 {
   tsheap__ft_fast *fast = st != NULL ? &st->fast : &backend_ft_no_state;
-  memcpy(tsheap__ft_current.heap, fast->heap, sizeof fast->heap);
+  /* a detached thread keeps its counters in view but no heap: the inline
+   * paths' one test refuses its allocations */
+  if (st != NULL && !world_attached())
+    memset(tsheap__ft_current.heap, 0, sizeof tsheap__ft_current.heap);
+  else
+    memcpy(tsheap__ft_current.heap, fast->heap, sizeof fast->heap);
   tsheap__ft_current.fast = fast;
   /* a thread keeps its value once it has one (frees need no state), so the
    * probe's verdict is asked only until then */
@@ -170,7 +175,7 @@ void backend_fork_child(void) { arenas_unlock(); }
 void *tsheap__ft_realloc(tsheap_domain d, void *block, size_t size)
 {
   tsheap_state *st = backend_current();
-  if (st == NULL || st->fast.heap[d] == NULL)
+  if (st == NULL || tsheap__ft_current.heap[d] == NULL)
     return tsheap__ft_refused(d);
   mi_heap_t *heap = st->fast.heap[d];
   void *p;
@@ -195,10 +200,13 @@ void *tsheap__ft_realloc(tsheap_domain d, void *block, size_t size)
 
 void *tsheap__ft_refused(tsheap_domain d)
 {
-  if (tsheap__ft_current.fast == &backend_ft_no_state)
+  tsheap_state *st = backend_current();
+  if (st == NULL)
     return tsheap__fail_ptr(TSHEAP_E_NOSTATE);
   if ((unsigned)d >= TSHEAP_DOMAIN_COUNT)
     return tsheap__fail_ptr(TSHEAP_E_DOMAIN);
+  if (!world_attached())
+    return tsheap__fail_ptr(TSHEAP_E_DETACHED);
   return tsheap__fail_ptr(TSHEAP_E_ENDED);
 }
 

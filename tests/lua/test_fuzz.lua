@@ -22,6 +22,9 @@ local function pick(list) return list[rand(#list)] end
 
 local domains = { "raw", "object", "gc", 0, 1, 2, "none", 7, -1, 1.5, {}, nil }
 local sizes = { 0, 1, 8, 16, 100, 512, 513, 4096, 100000, -1, 2.5, 1e300, 2 ^ 60, "big", nil, true }
+-- counts for calloc: with sizes, products up to 10 MB or past SIZE_MAX (calloc
+-- fills what it gets: 100000 * 100000 would commit 10 GB per call)
+local counts = { 0, 1, 3, 100, -1, 2.5, 2 ^ 60, "big", nil }
 local modes = { "release", "discard", "explode", 1 }
 local states, blocks, hosts = {}, {}, {}
 local made = setmetatable({}, { __mode = "k" })   -- host -> its options, for the hosts made so
@@ -37,7 +40,7 @@ local ops = {
   function() t.state_switch(rand(4) == 1 and nil or pick(states)) end,
   function() blocks[#blocks + 1] = t.malloc(pick(domains), pick(sizes)) end,
   function() blocks[#blocks + 1] = t.zalloc(pick(domains), pick(sizes)) end,
-  function() blocks[#blocks + 1] = t.calloc(pick(domains), pick(sizes), pick(sizes)) end,
+  function() blocks[#blocks + 1] = t.calloc(pick(domains), pick(counts), pick(sizes)) end,
   function() blocks[#blocks + 1] = t.malloc_aligned(pick(domains), pick(sizes), pick({ 8, 64, 4096, 3, 0 })) end,
   function() blocks[#blocks + 1] = t.realloc(pick(domains), pick(blocks), pick(sizes)) end,
   function() local s = pick(states) blocks[#blocks + 1] = s:malloc(pick(domains), pick(sizes)) end,
