@@ -24,12 +24,28 @@ typedef struct member {
 
 int tsheap__world_pending;   /* the header's safepoint reads it: __atomic builtins only */
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* adaptive: a thread parking meets the stopper's brief holds, and should
+ * not sleep for one */
+static pthread_mutex_t lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;    /* a status or the stop changed */
 static pthread_mutex_t one_stop = PTHREAD_MUTEX_INITIALIZER; /* held from stop to start */
 static member *members;            /* the threads in the world, under lock */
 static uint64_t stopper;           /* thread_id() of the thread holding the world stopped, or 0 */
 static __thread member me;         /* lives until the thread has quit */
+
+#define STOP_SPINS 200   /* looks before a stopper sleeps: about 0.1 ms */
+#define PARK_SPINS 4000  /* looks before a parked thread sleeps: about 0.1 ms */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ volatile("yield" ::: "memory");
+#else
+  __asm__ volatile("" ::: "memory");
+#endif
+}
 
 static int pending(void) { return __atomic_load_n(&tsheap__world_pending, __ATOMIC_SEQ_CST); }
 
@@ -75,16 +91,30 @@ void world_quit(void)
   pthread_mutex_unlock(&lock);
 }
 
+/* Suspended: wait for the start, looking a while before sleeping, then
+ * attach, unless another stop suspended the thread again first. */
+static void attach_after_start(void)
+{
+  for (int spins = 0;; spins++) {
+    int expect = DETACHED;
+    if (atomic_compare_exchange_strong(&me.status, &expect, ATTACHED))
+      return;
+    if (spins < PARK_SPINS) {
+      cpu_relax();
+      continue;
+    }
+    pthread_mutex_lock(&lock);
+    while (atomic_load(&me.status) == SUSPENDED)
+      pthread_cond_wait(&changed, &lock);
+    pthread_mutex_unlock(&lock);
+  }
+}
+
 void world_attach(void)
 {
   int expect = DETACHED;
-  if (atomic_compare_exchange_strong(&me.status, &expect, ATTACHED) || expect == ATTACHED)
-    return;
-  pthread_mutex_lock(&lock);   /* suspended: wait for the start */
-  while (atomic_load(&me.status) == SUSPENDED)
-    pthread_cond_wait(&changed, &lock);
-  atomic_store(&me.status, ATTACHED);   /* detached: nothing else moves it now */
-  pthread_mutex_unlock(&lock);
+  if (!atomic_compare_exchange_strong(&me.status, &expect, ATTACHED) && expect != ATTACHED)
+    attach_after_start();
 }
 
 void world_detach(void)
@@ -123,15 +153,16 @@ void tsheap__world_park(void)
 {
   if (!me.joined || atomic_load(&me.status) != ATTACHED)
     return;
+  /* suspended under the lock, so never after the stop's start looked */
   pthread_mutex_lock(&lock);
-  if (pending() && !stopped_by_me()) {
+  int park = pending() && !stopped_by_me();
+  if (park) {
     atomic_store(&me.status, SUSPENDED);
     announce();
-    while (atomic_load(&me.status) == SUSPENDED)
-      pthread_cond_wait(&changed, &lock);
-    atomic_store(&me.status, ATTACHED);
   }
   pthread_mutex_unlock(&lock);
+  if (park)
+    attach_after_start();
 }
 
 /* The caller holds lock.  Detached threads are suspended; the count is of
@@ -162,8 +193,17 @@ tsheap_status tsheap__world_stop(void)
   pthread_mutex_lock(&lock);
   __atomic_store_n(&stopper, thread_id(), __ATOMIC_RELAXED);
   __atomic_store_n(&tsheap__world_pending, 1, __ATOMIC_SEQ_CST);
-  while (still_running() > 0)
-    pthread_cond_wait(&changed, &lock);
+  /* A thread at a safepoint parks within a few hundred nanoseconds: look
+   * again a while, the lock let go so that it can, before sleeping. */
+  for (int spins = 0; still_running() > 0;) {
+    if (spins++ < STOP_SPINS) {
+      pthread_mutex_unlock(&lock);
+      for (int i = 0; i < 16; i++) cpu_relax();
+      pthread_mutex_lock(&lock);
+    } else {
+      pthread_cond_wait(&changed, &lock);
+    }
+  }
   pthread_mutex_unlock(&lock);
   return TSHEAP_OK;
 }
@@ -194,10 +234,11 @@ void world_fork_parent(void) { pthread_mutex_unlock(&lock); }
 
 void world_fork_child(void)
 {
+  pthread_mutex_t fresh_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
   pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
   pthread_cond_t fresh_cond = PTHREAD_COND_INITIALIZER;
   int mine = stopped_by_me();
-  lock = fresh;
+  lock = fresh_lock;
   one_stop = fresh;
   changed = fresh_cond;
   members = NULL;

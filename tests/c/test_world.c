@@ -109,6 +109,7 @@ typedef struct worker {
   atomic_int detached;     /* 1 while it sleeps detached */
   int detach_every;        /* steps between detaches; 0 never */
   int exit_after;          /* steps before it exits with its state open; 0 never */
+  tsheap_state *st;        /* left open when it exits: ended by whoever joins it */
 } worker;
 
 static atomic_int workers_stop;
@@ -117,7 +118,7 @@ static void *work(void *arg)
 {
   worker *w = arg;
   void *keep[16] = { 0 };
-  new_state();
+  w->st = new_state();
   hold_runtime();
   for (unsigned long i = 1; !atomic_load(&workers_stop); i++) {
     tsheap_free(keep[i % 16]);
@@ -154,10 +155,17 @@ static void start_workers(worker *w, int n, int detach_every)
     while (atomic_load(&w[i].progress) == 0) sleep_us(100);
 }
 
+/* The thread exited with its state open: any thread frees it now. */
+static void join_worker(worker *w)
+{
+  pthread_join(w->thread, NULL);
+  CHECK_STATUS(tsheap_state_end(w->st), TSHEAP_OK);
+}
+
 static void join_workers(worker *w, int n)
 {
   atomic_store(&workers_stop, 1);
-  for (int i = 0; i < n; i++) pthread_join(w[i].thread, NULL);
+  for (int i = 0; i < n; i++) join_worker(&w[i]);
 }
 
 /* While the world is stopped nobody's counter moves; after the start every
@@ -280,7 +288,7 @@ static void test_churn(void)
       stops++;
       CHECK_STATUS(tsheap_world_start(), TSHEAP_OK);
     }
-    for (int i = 0; i < 3; i++) pthread_join(w[i].thread, NULL);
+    for (int i = 0; i < 3; i++) join_worker(&w[i]);
     pthread_join(ender, NULL);
   }
   CHECK(stops == 150);
@@ -341,7 +349,7 @@ static int fork_and_check(int holds_stop)
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-static atomic_int helper_holds;
+static atomic_int helper_holds, helper_may_exit;
 
 /* Holds the world stopped for 50 ms.  In the GIL build a fork waits for
  * the GIL, so for the end of this stop. */
@@ -352,6 +360,7 @@ static void *holds_the_world(void *arg)
   atomic_store(&helper_holds, 1);
   sleep_us(50000);
   CHECK_STATUS(tsheap_world_start(), TSHEAP_OK);
+  while (!atomic_load(&helper_may_exit)) sleep_us(100);   /* alive at the fork */
   return NULL;
 }
 
@@ -364,6 +373,7 @@ static void test_fork(void)
   CHECK(pthread_create(&t, NULL, holds_the_world, NULL) == 0);
   while (!atomic_load(&helper_holds)) sleep_us(100);
   CHECK(fork_and_check(0));            /* another thread's stop stays in the parent */
+  atomic_store(&helper_may_exit, 1);
   pthread_join(t, NULL);
 }
 
