@@ -10,14 +10,9 @@
  */
 #include "internal.h"
 #include "arenas.h"
+#include "arenas_size.h"
 #include "series.h"
 
-/* The most a discardable domain holds.  Four 32 MiB segments: a segment freed
- * by a discard can stay out of reach for a moment (mimalloc's segment cache
- * holds it), and the next heap in the arena must still find room; with two,
- * loaded threads ran out (seen under valgrind). */
-#define ARENA_SIZE ((size_t)128 << 20)
-#define ARENA_MAX 48                /* of 2.0.9's 64; the rest stay for others */
 
 enum { SLOT_FREE, SLOT_LENT, SLOT_RETIRED };
 

@@ -418,10 +418,13 @@ static void test_nogil(void)
   CHECK(p != NULL);
   tsheap_free_nogil(p);
   p = tsheap_zalloc_nogil(TSHEAP_DOMAIN_DEFAULT, 8);
+  CHECK(p != NULL && is_zero(p, 8));
   tsheap_free_nogil(p);
   p = tsheap_calloc_nogil(TSHEAP_DOMAIN_DEFAULT, 2, 8);
+  CHECK(p != NULL && is_zero(p, 16));
   tsheap_free_nogil(p);
   p = tsheap_mallocn_nogil(TSHEAP_DOMAIN_DEFAULT, 2, 8);
+  CHECK(p != NULL && tsheap_block_size_nogil(p) >= 16);
   tsheap_free_nogil(p);
   p = tsheap_malloc_aligned_nogil(TSHEAP_DOMAIN_DEFAULT, 8, 64);
   CHECK(p != NULL && ((uintptr_t)p & 63u) == 0);

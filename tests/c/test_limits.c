@@ -1,11 +1,14 @@
 /* test_limits.c - the documented limits of discardable domains: in the
- * free-threaded build each lives in an exclusive mimalloc arena (at most 48
- * at once, 128 MiB each, retired after a release); the GIL build has none.
+ * free-threaded build each lives in an exclusive mimalloc arena (at most
+ * ARENA_MAX at once, ARENA_SIZE each, retired after a release); the GIL
+ * build has none.
  * A program of its own, since retired arenas stay retired for the process. */
 #include "check.h"
 
-#define ARENAS 48
-#define ARENA_MIB 128
+#include "arenas_size.h"   /* the free-threaded pool's own numbers */
+
+#define ARENAS ARENA_MAX
+#define ARENA_MIB ((int)(ARENA_SIZE >> 20))
 
 static void test_count(void)
 {
