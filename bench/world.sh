@@ -2,7 +2,7 @@
 # world.sh BUILD_DIR [REPS|instr]: what stopping the world costs, side by side.
 #  - a stop+start round trip with 1, 2 and 4 attached threads spinning on
 #    safepoints, against the same stop made of a flag and two pthread
-#    barriers (world.c says how); the median of REPS runs of 5000 round trips
+#    barriers (world.c says how); the median of REPS runs of 2000 round trips
 #  - the safepoint's instructions under callgrind: the difference between a
 #    loop with it and the bare loop, over 1e6 calls
 # Prints markdown tables; needs a quiet machine for the times.  "instr" for
@@ -22,7 +22,7 @@ cc -O2 -I"$inc" "$here/world.c" -o "$tmp/gil" -L"$build" -ltsheap -Wl,-rpath,"$b
 
 # median of the REPS runs' medians: stop|barrier BINARY THREADS
 median_of_runs() {
-  for _ in $(seq "$reps"); do "$2" "$1" "$3" 5000 | awk -F'\t' '$4 == "median ns" { print $5 }'; done |
+  for _ in $(seq "$reps"); do "$2" "$1" "$3" 2000 | awk -F'\t' '$4 == "median ns" { print $5 }'; done |
     sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 if [ "$only_instr" = 0 ]; then

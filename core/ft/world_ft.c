@@ -33,8 +33,8 @@ static member *members;            /* the threads in the world, under lock */
 static uint64_t stopper;           /* thread_id() of the thread holding the world stopped, or 0 */
 static __thread member me;         /* lives until the thread has quit */
 
-#define STOP_SPINS 200   /* looks before a stopper sleeps: about 0.1 ms */
-#define PARK_SPINS 4000  /* looks before a parked thread sleeps: about 0.1 ms */
+#define STOP_SPINS 10    /* looks before a stopper sleeps: some 8 us */
+#define PARK_SPINS 100   /* looks before a parked thread sleeps: some 5 us */
 
 static inline void cpu_relax(void)
 {
@@ -194,7 +194,8 @@ tsheap_status tsheap__world_stop(void)
   __atomic_store_n(&stopper, thread_id(), __ATOMIC_RELAXED);
   __atomic_store_n(&tsheap__world_pending, 1, __ATOMIC_SEQ_CST);
   /* A thread at a safepoint parks within a few hundred nanoseconds: look
-   * again a while, the lock let go so that it can, before sleeping. */
+   * again a little, the lock let go so that it can, before sleeping: long
+   * spins would keep the core from a thread still on its way there. */
   for (int spins = 0; still_running() > 0;) {
     if (spins++ < STOP_SPINS) {
       pthread_mutex_unlock(&lock);
