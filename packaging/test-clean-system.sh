@@ -37,7 +37,17 @@ done
 
 echo "=== apt-get build-dep, then build ==="
 apt apt-get build-dep -y /work/src
-in_root sh -c 'cd /work/src && dpkg-buildpackage -us -uc -b -j2 >/work/build.log 2>&1' || { tail -30 "$root/work/build.log"; exit 1; }
+# The chroot goes when the script ends: a failed build shows what each
+# failing test printed (CTest's verbose lines start with the test's number).
+build_failed() {
+  local log=$root/work/build.log n
+  for n in $(sed -n 's/^[[:space:]]*\([0-9][0-9]*\) - [^ ]* (.*/\1/p' "$log"); do
+    echo "---- test $n printed:"
+    grep "^$n: " "$log" | tail -80
+  done
+  tail -30 "$log"
+}
+in_root sh -c 'cd /work/src && dpkg-buildpackage -us -uc -b -j2 >/work/build.log 2>&1' || { build_failed; exit 1; }
 ls "$root"/work/*.deb
 passed=$((passed + 1))
 echo "clean system ($suite): $passed passed, 0 failed"
