@@ -114,6 +114,25 @@ tsheap_status tsheap__state_create(unsigned discardable, tsheap_state **out)
   return TSHEAP_OK;
 }
 
+/* A thread is in the world while it has states. */
+tsheap_status tsheap__detach(void)
+{
+  if (my_states == NULL)
+    return TSHEAP_E_NOSTATE;
+  world_detach();
+  backend_attach(backend_current());   /* a detached thread's view has no heaps */
+  return TSHEAP_OK;
+}
+
+tsheap_status tsheap__attach(void)
+{
+  if (my_states == NULL)
+    return TSHEAP_E_NOSTATE;
+  world_attach();
+  backend_attach(backend_current());
+  return TSHEAP_OK;
+}
+
 tsheap_status tsheap__state_switch(tsheap_state *st)
 {
   backend_attach(st);

@@ -28,7 +28,7 @@ error { name = "not_discardable", message = "the domain was not created discarda
 error { name = "limit",      message = "a resource limit of the allocator was reached" }
 error { name = "abi",        message = "header and library do not match (build or spec)" }
 error { name = "gil",        message = "the calling thread does not hold the GIL, or already holds it" }
-error { name = "detached",   message = "the calling thread's current state is detached; attach it first" }
+error { name = "detached",   message = "the calling thread is detached; attach it first" }
 error { name = "world",      message = "the world is not stopped by the calling thread, or already is" }
 
 type { name = "state", kind = "opaque",
@@ -225,22 +225,24 @@ lets no other thread walk a heap while its owner runs.  The visitor must not all
 in that domain.  The free-threaded build reports a block asked with an alignment above 16 as
 the mimalloc block that holds it: at or below its address, with a size that covers it.]] }
 
--- The world: attached and detached states, stopping the world for a collector.
+-- The world: attached and detached threads, stopping the world for a collector.  A thread is
+-- in the world while it has states, which go with it whether current or not.
 
 func { name = "detach", swig = false, returns = { "tsheap_status", kind = "status" }, thread = "any",
   since = "0.2.0",
   impl = { ft = "tsheap__detach", gil = "tsheap__detach" },
-  doc = [[Detach the calling thread's current state before it blocks (I/O, a wait): a stop of the
-world no longer waits for it.  A detached thread makes no tsheap call but attach, free from
-another thread's point of view included: its allocations fail with TSHEAP_E_DETACHED.  No lock
-and no system call unless a stop is pending.  TSHEAP_E_NOSTATE without a current state.]] }
+  doc = [[Detach the calling thread before it blocks (I/O, a wait): a stop of the world no longer
+waits for it.  A detached thread makes no tsheap call but attach, frees included; in the
+free-threaded build its allocations and its states' owner calls fail with TSHEAP_E_DETACHED.
+No lock and no system call unless a stop is pending.  TSHEAP_E_NOSTATE for a thread that has
+no state.]] }
 
 func { name = "attach", swig = false, returns = { "tsheap_status", kind = "status" }, thread = "any",
   since = "0.2.0",
   impl = { ft = "tsheap__attach", gil = "tsheap__attach" },
-  doc = [[Attach the calling thread's current state again, waiting while another thread holds the
-world stopped.  A state is attached when it is made, or made current.  No lock and no system
-call unless a stop is pending.  TSHEAP_E_NOSTATE without a current state.]] }
+  doc = [[Attach the calling thread again, waiting while another thread holds the world stopped.
+A thread is attached when it makes its first state.  No lock and no system call unless a stop
+is pending.  TSHEAP_E_NOSTATE for a thread that has no state.]] }
 
 func { name = "safepoint", swig = false, returns = { "void", kind = "void" }, thread = "any", since = "0.2.0",
   impl = { ft = "inline:safepoint", gil = "tsheap__safepoint" },
@@ -251,7 +253,7 @@ In the GIL build it lets any thread waiting for the GIL have it, as tsheap_gil_y
 func { name = "world_stop", swig = false, returns = { "tsheap_status", kind = "status" }, thread = "any",
   since = "0.2.0",
   impl = { ft = "tsheap__world_stop", gil = "tsheap__world_stop" },
-  doc = [[Stop the world: return once every other attached state is parked at a safepoint and no
+  doc = [[Stop the world: return once every other attached thread is parked at a safepoint and no
 detached one can attach.  Callers are served one at a time; the caller needs no state.  In the
 GIL build the world is stopped by holding the GIL, which this takes (a thread that holds it
 lets it go at its next safepoint).  TSHEAP_E_WORLD if the caller holds the world stopped.]] }

@@ -64,24 +64,31 @@ static struct cache *get_cache(lua_State *L)
   return c;
 }
 
-/* luaL_checkudata, against the metatable in upvalue uv (by name for a
- * caller that is no closure of ours) */
+void *tsl_check_udata(lua_State *L, int idx, const char *tname)
+{
+  void *p = lua_touserdata(L, idx);
+  if (p != NULL && lua_getmetatable(L, idx)) {
+    luaL_getmetatable(L, tname);
+    int same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    if (same)
+      return p;
+  }
+  tsl_type_error(L, idx, tname);
+  return NULL;
+}
+
+/* tsl_check_udata, against the metatable in upvalue uv first */
 static void *check_udata(lua_State *L, int idx, int uv)
 {
   void *p = lua_touserdata(L, idx);
   if (p != NULL && lua_getmetatable(L, idx)) {
     int same = lua_rawequal(L, -1, lua_upvalueindex(uv));
-    if (!same) {
-      lua_getfield(L, LUA_REGISTRYINDEX, uv_names[uv]);
-      same = lua_rawequal(L, -1, -2);
-      lua_pop(L, 1);
-    }
     lua_pop(L, 1);
     if (same)
       return p;
   }
-  tsl_type_error(L, idx, uv_names[uv]);
-  return NULL;
+  return tsl_check_udata(L, idx, uv_names[uv]);   /* by name: a caller that is no closure of ours */
 }
 
 static const char *const domain_names[] = TSHEAP_DOMAIN_NAMES;

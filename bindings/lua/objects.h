@@ -43,6 +43,8 @@ lua_Integer tsl_check_whole(lua_State *L, int idx, const char *key, const char *
 tsheap_status tsl_check_status(lua_State *L, int idx);
 const char *tsl_check_string(lua_State *L, int idx, size_t *len);   /* a string, never a number */
 void tsl_check_table(lua_State *L, int idx);
+/* luaL_checkudata with the module's error: the userdata whose metatable is tname's */
+void *tsl_check_udata(lua_State *L, int idx, const char *tname);
 tsheap_domain tsl_check_domain(lua_State *L, int idx);
 tsheap_domain tsl_option_domain(lua_State *L, int idx, const char *key);
 unsigned tsl_check_domain_mask(lua_State *L, int idx);

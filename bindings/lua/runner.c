@@ -453,17 +453,7 @@ static void push_host_stats(lua_State *L, const host *h)
 
 /* ---- tsheap.luastate ---- */
 
-static host *check_host(lua_State *L)
-{
-  host *h = lua_touserdata(L, 1);
-  if (h == NULL || !lua_getmetatable(L, 1))
-    tsl_type_error(L, 1, LUASTATE_MT);
-  luaL_getmetatable(L, LUASTATE_MT);
-  if (!lua_rawequal(L, -1, -2))
-    tsl_type_error(L, 1, LUASTATE_MT);
-  lua_pop(L, 2);
-  return h;
-}
+static host *check_host(lua_State *L) { return tsl_check_udata(L, 1, LUASTATE_MT); }
 
 static host *check_open_host(lua_State *L)
 {

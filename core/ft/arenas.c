@@ -13,7 +13,6 @@
 #include "arenas_size.h"
 #include "series.h"
 
-
 enum { SLOT_FREE, SLOT_LENT, SLOT_RETIRED };
 
 static struct {

@@ -131,24 +131,6 @@ int world_attached(void) { return !me.joined || atomic_load_explicit(&me.status,
 
 /* ---- the API ---- */
 
-tsheap_status tsheap__detach(void)
-{
-  if (!me.joined)
-    return TSHEAP_E_NOSTATE;
-  world_detach();
-  backend_attach(backend_current());   /* the view drops the heaps */
-  return TSHEAP_OK;
-}
-
-tsheap_status tsheap__attach(void)
-{
-  if (!me.joined)
-    return TSHEAP_E_NOSTATE;
-  world_attach();
-  backend_attach(backend_current());
-  return TSHEAP_OK;
-}
-
 void tsheap__world_park(void)
 {
   if (!me.joined || atomic_load(&me.status) != ATTACHED)

@@ -10,7 +10,6 @@
 static atomic_int stopping;          /* threads in or waiting for world_stop */
 static atomic_uint_fast64_t stopper; /* thread_id() of the thread holding the world stopped, or 0 */
 static __thread int took_gil;        /* world_stop took the GIL, so world_start lets it go */
-static __thread int joined;
 
 static int stopped_by_me(void) { return atomic_load_explicit(&stopper, memory_order_relaxed) == thread_id(); }
 
@@ -21,35 +20,15 @@ static void wait_for_start(void)
     tsheap__gil_leave(tsheap__gil_enter());
 }
 
-void world_join(void)
-{
-  wait_for_start();
-  joined = 1;
-}
+void world_join(void) { wait_for_start(); }
 
-void world_quit(void) { joined = 0; }
+void world_quit(void) {}
 
 void world_attach(void) { wait_for_start(); }
 
 void world_detach(void) {}
 
 int world_attached(void) { return 1; }
-
-tsheap_status tsheap__detach(void)
-{
-  if (!joined)
-    return TSHEAP_E_NOSTATE;
-  world_detach();
-  return TSHEAP_OK;
-}
-
-tsheap_status tsheap__attach(void)
-{
-  if (!joined)
-    return TSHEAP_E_NOSTATE;
-  world_attach();
-  return TSHEAP_OK;
-}
 
 /* A GIL runtime's eval breaker is where the GIL changes hands: any waiter
  * gets it, a stopper among them. */
